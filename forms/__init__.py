@@ -1,0 +1,1 @@
+"""Flask-WTF forms, grouped by journey, rendered with GOV.UK Frontend widgets."""

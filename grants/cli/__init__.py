@@ -1,0 +1,11 @@
+"""``flask`` commands: users, demo data."""
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from grants.cli.demo import demo
+    from grants.cli.users import users
+
+    app.cli.add_command(users)
+    app.cli.add_command(demo)

@@ -1,0 +1,1 @@
+"""Small, dependency-free security helpers: tokens, passwords and one-time codes."""

@@ -1,0 +1,123 @@
+"""Server-side sessions in the database, so they can be listed and revoked.
+
+The cookie carries only a random id; the table is keyed by its SHA-256, so a leaked database
+does not give away live sessions. Sessions expire after an absolute lifetime and after idle time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import delete, insert, select, update
+from werkzeug.datastructures import CallbackDict
+
+from grants.extensions import db
+from grants.models import WebSession, utcnow
+from grants.security.tokens import new_token, token_hash
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
+        def on_update(_: Any) -> None:
+            self.modified = True
+
+        super().__init__(initial or {}, on_update)
+        self.sid = sid
+        self.modified = False
+        self.rotate = False
+        self.destroy = False
+
+    def regenerate(self) -> None:
+        """Give the session a new id (at sign-in), so a planted id is useless afterwards."""
+        self.rotate = True
+        self.modified = True
+
+    def end(self) -> None:
+        """Forget everything and delete the row (sign-out)."""
+        self.clear()
+        self.destroy = True
+
+
+class DatabaseSessionInterface(SessionInterface):
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        sid = request.cookies.get(self.get_cookie_name(app))
+        if not sid:
+            return ServerSession()
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                select(WebSession.data, WebSession.expires_at, WebSession.last_seen_at).where(
+                    WebSession.id_hash == token_hash(sid)
+                )
+            ).first()
+        if row is None:
+            return ServerSession()
+        now = utcnow()
+        expires_at = _aware(row.expires_at)
+        idle_limit = dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+        if expires_at <= now or _aware(row.last_seen_at) + idle_limit <= now:
+            return ServerSession()
+        return ServerSession(json.loads(row.data), sid=sid)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, ServerSession)
+        name = self.get_cookie_name(app)
+        cookie = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": True,
+            "samesite": self.get_cookie_samesite(app),
+        }
+        now = utcnow()
+        with db.engine.begin() as connection:
+            if session.sid and (session.destroy or session.rotate or not session):
+                connection.execute(
+                    delete(WebSession).where(WebSession.id_hash == token_hash(session.sid))
+                )
+            if session.destroy or not session:
+                if session.sid:
+                    response.delete_cookie(name, **cookie)
+                return
+            user_id = session.get("user_id")
+            if session.sid and not session.rotate:
+                if session.modified:
+                    connection.execute(
+                        update(WebSession)
+                        .where(WebSession.id_hash == token_hash(session.sid))
+                        .values(data=json.dumps(dict(session)), user_id=user_id, last_seen_at=now)
+                    )
+                else:
+                    connection.execute(
+                        update(WebSession)
+                        .where(WebSession.id_hash == token_hash(session.sid))
+                        .values(last_seen_at=now)
+                    )
+                return
+            sid = new_token()
+            lifetime = dt.timedelta(minutes=app.config["SESSION_LIFETIME_MINUTES"])
+            connection.execute(
+                insert(WebSession).values(
+                    id_hash=token_hash(sid),
+                    user_id=user_id,
+                    data=json.dumps(dict(session)),
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + lifetime,
+                )
+            )
+            session.sid = sid
+        response.set_cookie(name, sid, **cookie)
+        response.vary.add("Cookie")
+
+
+def revoke_sessions_of(user_id: int) -> None:
+    """End every live session of a user (deactivation, password change)."""
+    db.session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

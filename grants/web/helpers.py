@@ -1,0 +1,36 @@
+"""Small helpers shared by the views."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_wtf import FlaskForm
+
+from grants.services.errors import ServiceError
+
+
+def client_ip() -> str:
+    # Behind a proxy, deployment sets ProxyFix so remote_addr is the client's address.
+    return request.remote_addr or "unknown"
+
+
+def show_error(form: FlaskForm, error: ServiceError) -> None:
+    """Put a service's refusal on the form, so the page's error summary shows it."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]  # type: ignore[list-item]
+    else:
+        form.form_errors.append(error.message)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths, so a sign-in link cannot send people elsewhere."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target

@@ -1,0 +1,1 @@
+"""Document storage: the DocumentStore interface and its S3-compatible and local backends."""

@@ -1,0 +1,1 @@
+"""State machines for every lifecycle, and the engine that applies triggers to them."""
