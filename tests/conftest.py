@@ -1,0 +1,149 @@
+"""Shared fixtures: one database per test run (SQLite, or PostgreSQL when TEST_DATABASE_URL is
+set), built by the real migrations, emptied after every test."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import delete
+
+from grants import create_app
+from grants.extensions import db
+from grants.models import (
+    Base,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationType,
+    StaffRole,
+    User,
+)
+from grants.security import totp
+from grants.security.passwords import hash_password
+
+PASSWORD = "correct horse battery staple"
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def database_url(tmp_root: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    root = tmp_path_factory.mktemp("instance")
+    url = database_url(root)
+    app = create_app(
+        overrides={
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MAIL_BACKEND": "locmem",
+            "SERVER_NAME": "localhost",
+            "SHOW_DEMO_OUTBOX": False,
+        },
+        env={"SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests"},
+        instance_path=str(root),
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app: Flask) -> Iterator[None]:
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(Base.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+        app.extensions["mailman"].outbox = []
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An application context, for tests that call services directly."""
+    with app.test_request_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app: Flask) -> list[Any]:
+    app.extensions["mailman"].outbox = []
+    return app.extensions["mailman"].outbox
+
+
+def csrf_token(client: FlaskClient, url: str = "/sign-in") -> str:
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], token_from: str | None = None):  # type: ignore[no-untyped-def]
+    """POST like a browser: with the CSRF token from the form's own page."""
+    token = csrf_token(client, token_from or url)
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+# Factories ---------------------------------------------------------------------------------
+
+
+def make_organisation(name: str = "Braunstone Youth Club", **fields: Any) -> Organisation:
+    organisation = Organisation(
+        name=name, org_type=fields.pop("org_type", OrganisationType.COMMUNITY_GROUP), **fields
+    )
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def make_member(
+    organisation: Organisation,
+    email: str = "treasurer@example.org",
+    role: MembershipRole = MembershipRole.OWNER,
+    password: str | None = PASSWORD,
+) -> User:
+    user = User(
+        email=email,
+        full_name=email.split("@")[0].title(),
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add_all([user, Membership(user=user, organisation=organisation, role=role)])
+    db.session.commit()
+    return user
+
+
+def make_staff(role: StaffRole, email: str | None = None) -> User:
+    user = User(
+        email=email or f"{role.value}@opcc.example.org",
+        full_name=role.label,
+        staff_role=role,
+        password_hash=hash_password(PASSWORD),
+        totp_secret=totp.new_secret(),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def sign_in_as(client: FlaskClient, user: User) -> None:
+    """Start a signed-in session directly (the sign-in journeys have their own tests)."""
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
