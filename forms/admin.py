@@ -12,12 +12,18 @@ from grants.models import StaffRole
 class NewStaffUserForm(FlaskForm):
     full_name = StringField(
         "Full name",
-        validators=[required("Enter their full name"), Length(max=200, message="Full name must be 200 characters or fewer")],
+        validators=[
+            required("Enter their full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
         filters=[strip],
         widget=GovTextInput(),
     )
     email = StringField(
-        "Email address", validators=email_validators("Enter their email address"), filters=[strip], widget=GovTextInput()
+        "Email address",
+        validators=email_validators("Enter their email address"),
+        filters=[strip],
+        widget=GovTextInput(),
     )
     role = RadioField(
         "Role",

@@ -9,7 +9,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import PasswordField, RadioField, SelectChoice, StringField, SubmitField, ValidationError
+from wtforms import (
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
 from wtforms.validators import Length, Optional
 
 from forms.common import Pattern, email_validators, required, strip
@@ -49,7 +56,10 @@ class PasswordSignInForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        validators=[required("Enter your password"), Length(max=200, message="Password is too long")],
+        validators=[
+            required("Enter your password"),
+            Length(max=200, message="Password is too long"),
+        ],
         widget=GovPasswordInput(),
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
@@ -112,7 +122,7 @@ class RegisterForm(FlaskForm):
     charity_number = StringField(
         "Registered charity number",
         description="Required for registered charities and CIOs, for example 1124127",
-        validators=[Optional(), Pattern(r"\d{6,8}", "Charity number must be 6 to 8 digits, like 1124127")],
+        validators=[Pattern(r"\d{6,8}", "Charity number must be 6 to 8 digits, like 1124127")],
         filters=[strip],
         widget=GovTextInput(),
     )
@@ -120,8 +130,10 @@ class RegisterForm(FlaskForm):
         "Company number",
         description="Required for companies and CICs, for example 06577534",
         validators=[
-            Optional(),
-            Pattern(r"(?i)([0-9]{8}|[A-Z]{2}[0-9]{6})", "Company number must be 8 characters, like 06577534 or SC123456"),
+            Pattern(
+                r"(?i)([0-9]{8}|[A-Z]{2}[0-9]{6})",
+                "Company number must be 8 characters, like 06577534 or SC123456",
+            ),
         ],
         filters=[strip],
         widget=GovTextInput(),

@@ -10,7 +10,10 @@ from grants.models import MembershipRole
 
 class InviteMemberForm(FlaskForm):
     email = StringField(
-        "Email address", validators=email_validators("Enter their email address"), filters=[strip], widget=GovTextInput()
+        "Email address",
+        validators=email_validators("Enter their email address"),
+        filters=[strip],
+        widget=GovTextInput(),
     )
     role = RadioField(
         "What can they do?",

@@ -1,5 +1,5 @@
 """The grants and commissioning workflow system."""
 
-from grants.app import create_app
+from grants.factory import create_app
 
 __all__ = ["create_app"]

@@ -20,7 +20,8 @@ class ConfigurationError(RuntimeError):
 
 
 REQUIRED_IN_PRODUCTION = {
-    "SECRET_KEY": "a long random string, e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`",
+    "SECRET_KEY": "a random string of 32+ characters, e.g. `python -c "
+    "'import secrets; print(secrets.token_hex(32))'`",
     "DATABASE_URL": "postgresql+psycopg://USER:PASSWORD@HOST:5432/DBNAME",
     "REDIS_URL": "redis://HOST:6379/0",
     "S3_ENDPOINT_URL": "https://s3.example.org (any S3-compatible store)",
@@ -69,7 +70,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         if missing:
             lines = [f"  {name}: {REQUIRED_IN_PRODUCTION[name]}" for name in missing]
             raise ConfigurationError(
-                "GRANTS_ENV=production needs these settings, which are not set:\n" + "\n".join(lines)
+                "GRANTS_ENV=production needs these settings, which are not set:\n"
+                + "\n".join(lines)
             )
         if len(env["SECRET_KEY"]) < 32:
             raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
@@ -84,7 +86,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "SECRET_KEY": secret_key,
         "SERVICE_NAME": env.get("SERVICE_NAME", "Funding and commissioning"),
         "SERVICE_OWNER": env.get(
-            "SERVICE_OWNER", "Police and Crime Commissioner for Leicester, Leicestershire and Rutland"
+            "SERVICE_OWNER",
+            "Police and Crime Commissioner for Leicester, Leicestershire and Rutland",
         ),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),

@@ -38,9 +38,11 @@ COMMUNITY_USER = Rule(
 )
 ORGANISATION_OWNER = Rule(
     "organisation owner",
-    lambda user: user is not None
-    and not user.is_staff
-    and any(m.role is MembershipRole.OWNER for m in user.memberships),
+    lambda user: (
+        user is not None
+        and not user.is_staff
+        and any(m.role is MembershipRole.OWNER for m in user.memberships)
+    ),
 )
 ANY_STAFF = Rule("staff", lambda user: user is not None and user.is_staff)
 

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import delete
+from sqlalchemy import delete, inspect
 
 from grants import create_app
 from grants.extensions import db
@@ -110,8 +110,7 @@ def make_organisation(name: str = "Braunstone Youth Club", **fields: Any) -> Org
         name=name, org_type=fields.pop("org_type", OrganisationType.COMMUNITY_GROUP), **fields
     )
     db.session.add(organisation)
-    db.session.commit()
-    return organisation
+    return _saved(organisation)
 
 
 def make_member(
@@ -126,8 +125,7 @@ def make_member(
         password_hash=hash_password(password) if password else None,
     )
     db.session.add_all([user, Membership(user=user, organisation=organisation, role=role)])
-    db.session.commit()
-    return user
+    return _saved(user)
 
 
 def make_staff(role: StaffRole, email: str | None = None) -> User:
@@ -139,11 +137,19 @@ def make_staff(role: StaffRole, email: str | None = None) -> User:
         totp_secret=totp.new_secret(),
     )
     db.session.add(user)
+    return _saved(user)
+
+
+def _saved(obj: Any) -> Any:
+    """Commit and reload, so the object's columns stay readable after its context ends."""
     db.session.commit()
-    return user
+    db.session.refresh(obj)
+    return obj
 
 
 def sign_in_as(client: FlaskClient, user: User) -> None:
     """Start a signed-in session directly (the sign-in journeys have their own tests)."""
+    # The identity key survives expiry, so this works on objects from a finished context.
+    user_id = inspect(user).identity[0]
     with client.session_transaction() as session:
-        session["user_id"] = user.id
+        session["user_id"] = user_id

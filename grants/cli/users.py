@@ -41,7 +41,8 @@ def create(email: str, full_name: str, role: str, password: str) -> None:
     assert user.totp_secret is not None
     click.echo(f"Created {user.email} ({StaffRole(role).label}).")
     click.echo(f"Authenticator key: {user.totp_secret}")
-    click.echo(f"Or add this link to the app: {totp.provisioning_uri(user.totp_secret, user.email, 'Grants')}")
+    uri = totp.provisioning_uri(user.totp_secret, user.email, "Grants")
+    click.echo(f"Or add this link to the app: {uri}")
 
 
 @users.command("list")

@@ -91,7 +91,11 @@ def register_community_user(
         company_number=(company_number or "").strip().upper() or None,
     )
     db.session.add_all(
-        [user, organisation, Membership(user=user, organisation=organisation, role=MembershipRole.OWNER)]
+        [
+            user,
+            organisation,
+            Membership(user=user, organisation=organisation, role=MembershipRole.OWNER),
+        ]
     )
     db.session.flush()
     _send_sign_in_link(user)
@@ -315,7 +319,9 @@ def complete_account_setup(token: str, password: str, code: str, ip: str) -> Use
     user.password_hash = hash_password(password)
     user.totp_last_step = step
     db.session.execute(
-        update(SignInToken).where(SignInToken.token_hash == token_hash(token)).values(used_at=utcnow())
+        update(SignInToken)
+        .where(SignInToken.token_hash == token_hash(token))
+        .values(used_at=utcnow())
     )
     db.session.commit()
     return user
@@ -356,9 +362,7 @@ def invite_member(actor: User, organisation_id: int, email: str, role: Membershi
         raise ServiceError("Only an owner of the organisation can invite members")
     address = normalise_email(email)
     existing = _user_by_email(address)
-    if existing is not None and (
-        existing.is_staff or organisation_id in existing.organisation_ids
-    ):
+    if existing is not None and (existing.is_staff or organisation_id in existing.organisation_ids):
         raise ServiceError(
             "This person is already a member or cannot join an organisation", field="email"
         )

@@ -19,9 +19,9 @@ def allow_attempt(key: str, limit: int, window: dt.timedelta) -> bool:
     since = now - window
     with db.engine.begin() as connection:
         recent = connection.execute(
-            select(func.count()).select_from(RateLimitHit).where(
-                RateLimitHit.key == key, RateLimitHit.at > since
-            )
+            select(func.count())
+            .select_from(RateLimitHit)
+            .where(RateLimitHit.key == key, RateLimitHit.at > since)
         ).scalar_one()
         if recent >= limit:
             return False

@@ -17,9 +17,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/users")
 @allow(ADMINISTRATOR)
 def users() -> str:
-    return render_template(
-        "admin/users.html", users=accounts.staff_users(), confirm=ConfirmForm()
-    )
+    return render_template("admin/users.html", users=accounts.staff_users(), confirm=ConfirmForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -42,9 +42,7 @@ def invite(organisation_id: int) -> str | Response:
     form = InviteMemberForm()
     if form.validate_on_submit():
         try:
-            accounts.invite_member(
-                g.user, organisation.id, form.email.data, form.selected_role()
-            )
+            accounts.invite_member(g.user, organisation.id, form.email.data, form.selected_role())
         except ServiceError as error:
             show_error(form, error)
         else:

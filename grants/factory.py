@@ -27,8 +27,8 @@ def create_app(
     instance_path: str | None = None,
 ) -> Flask:
     """Build the app from environment variables (or ``env``), then apply ``overrides`` (tests)."""
-    instance_path = instance_path or os.environ.get("GRANTS_INSTANCE_PATH") or str(
-        PROJECT_ROOT / "instance"
+    instance_path = (
+        instance_path or os.environ.get("GRANTS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     )
     app = Flask(
         __name__,

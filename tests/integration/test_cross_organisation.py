@@ -1,0 +1,181 @@
+"""Another organisation's data is never visible: every object URL, every role, every outsider."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from grants.extensions import db
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    MembershipRole,
+    Programme,
+    ProgrammeBudget,
+    ProgrammeKind,
+    Round,
+    StaffRole,
+    User,
+    utcnow,
+)
+from tests.conftest import make_member, make_organisation, make_staff, sign_in_as
+
+SECRET_TITLE = "SECRET-A knife crime diversion project"
+SECRET_ORG = "SECRET-A Boxing Club"
+
+
+@pytest.fixture
+def world(app):
+    """Organisation A with an application; organisation B next door; one of each staff role."""
+    with app.app_context():
+        org_a = make_organisation(SECRET_ORG)
+        org_b = make_organisation("Organisation B Youth Trust")
+        owner_a = make_member(org_a, "owner-a@example.org")
+        member_a = make_member(org_a, "member-a@example.org", MembershipRole.MEMBER)
+        owner_b = make_member(org_b, "owner-b@example.org")
+        member_b = make_member(org_b, "member-b@example.org", MembershipRole.MEMBER)
+        programme = Programme(name="Prevention Fund", slug="pf", kind=ProgrammeKind.COMMUNITY_GRANT)
+        programme.budgets.append(ProgrammeBudget(financial_year=2026, amount_pence=25_000_000))
+        now = utcnow()
+        round_ = Round(
+            programme=programme,
+            name="Round 1",
+            reference_prefix="PF",
+            financial_year=2026,
+            opens_at=now - dt.timedelta(days=1),
+            closes_at=now + dt.timedelta(days=30),
+            budget_pence=10_000_000,
+            min_award_pence=50_000,
+            max_award_pence=2_500_000,
+            short_form_threshold_pence=1_000_000,
+        )
+        application = Application(
+            round=round_,
+            organisation=org_a,
+            created_by_id=owner_a.id,
+            project_title=SECRET_TITLE,
+            amount_requested_pence=500_000,
+            status=ApplicationStatus.SUBMITTED,
+            reference="PF-2627-0001",
+            submitted_at=now,
+        )
+        db.session.add_all([programme, round_, application])
+        db.session.commit()
+        staff = {role: make_staff(role) for role in StaffRole}
+        return {
+            "ids": {
+                "application_id": application.id,
+                "organisation_id": org_a.id,
+                "programme_id": programme.id,
+                "user_id": staff[StaffRole.ASSESSOR].id,
+            },
+            "insiders": [owner_a.id, member_a.id],
+            "outsiders": {"owner of B": owner_b.id, "member of B": member_b.id},
+            "staff": {role: user.id for role, user in staff.items()},
+        }
+
+
+def object_routes(app):
+    """Every route with an object id in its path, with the methods it answers."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if not any(arg.endswith("_id") for arg in rule.arguments):
+            continue
+        methods = sorted(m for m in rule.methods if m in {"GET", "POST"})
+        routes.append((rule, methods))
+    assert routes, "no object routes found: the sweep would prove nothing"
+    return routes
+
+
+def url_for_rule(rule, ids):
+    path = rule.rule
+    for arg in rule.arguments:
+        path = path.replace(f"<int:{arg}>", str(ids[arg]))
+    return path
+
+
+def request(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    # A POST with a valid CSRF token, so only the policy and scoping stand in the way.
+    client.get("/sign-in")
+    with client.session_transaction() as session:
+        token = session.get("csrf_token")
+    from flask_wtf.csrf import generate_csrf
+
+    with client.application.test_request_context():
+        from flask import session as flask_session
+
+        flask_session["csrf_token"] = token
+        signed = generate_csrf()
+    return client.post(url, data={"csrf_token": signed})
+
+
+def test_outsiders_never_see_another_organisations_objects(app, world):
+    for label, user_id in world["outsiders"].items():
+        for rule, methods in object_routes(app):
+            for method in methods:
+                client = app.test_client()
+                with app.app_context():
+                    sign_in_as(client, db.session.get(User, user_id))
+                url = url_for_rule(rule, world["ids"])
+                response = request(client, method, url)
+                body = response.get_data(as_text=True)
+                assert response.status_code in (400, 403, 404), (label, method, url)
+                assert SECRET_TITLE not in body and SECRET_ORG not in body, (label, method, url)
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(app, world):
+    for rule, methods in object_routes(app):
+        for method in methods:
+            client = app.test_client()
+            url = url_for_rule(rule, world["ids"])
+            response = request(client, method, url)
+            assert response.status_code in (302, 400), (method, url)
+            if response.status_code == 302:
+                assert response.headers["Location"].startswith("/sign-in"), url
+            assert SECRET_TITLE not in response.get_data(as_text=True)
+
+
+def test_every_staff_role_sees_only_staff_routes(app, world):
+    for role, user_id in world["staff"].items():
+        for rule, methods in object_routes(app):
+            for method in methods:
+                client = app.test_client()
+                with app.app_context():
+                    sign_in_as(client, db.session.get(User, user_id))
+                url = url_for_rule(rule, world["ids"])
+                response = request(client, method, url)
+                body = response.get_data(as_text=True)
+                if rule.rule.startswith("/staff/"):
+                    assert response.status_code == 200, (role, url)
+                elif rule.rule.startswith("/admin/"):
+                    expected = {302} if role is StaffRole.ADMINISTRATOR else {403}
+                    assert response.status_code in expected, (role, method, url)
+                else:
+                    # Organisation pages belong to members, not staff.
+                    assert response.status_code == 403, (role, method, url)
+                    assert SECRET_TITLE not in body
+
+
+def test_insiders_can_see_their_own_organisation(app, world):
+    for user_id in world["insiders"]:
+        client = app.test_client()
+        with app.app_context():
+            sign_in_as(client, db.session.get(User, user_id))
+        ids = world["ids"]
+        assert SECRET_TITLE in client.get(f"/applications/{ids['application_id']}").get_data(
+            as_text=True
+        )
+        assert SECRET_TITLE in client.get(f"/organisations/{ids['organisation_id']}").get_data(
+            as_text=True
+        )
+
+
+def test_object_ids_that_do_not_exist_are_404_not_403(app, world):
+    client = app.test_client()
+    with app.app_context():
+        sign_in_as(client, db.session.get(User, world["outsiders"]["owner of B"]))
+    assert client.get("/applications/999999").status_code == 404
+    assert client.get(f"/applications/{world['ids']['application_id']}").status_code == 404
