@@ -5,7 +5,9 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from grants.cli.demo import demo
+    from grants.cli.maintenance import maintenance
     from grants.cli.users import users
 
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(maintenance)

@@ -79,3 +79,30 @@ def test_users_deactivate(app):
     assert result.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(User)).is_active is False
+
+
+def test_maintenance_purge_removes_only_expired_sessions(app):
+    import datetime as dt
+
+    from sqlalchemy import func, update
+
+    from grants.models import WebSession, utcnow
+    from tests.conftest import sign_in_as
+
+    with app.app_context():
+        user = make_staff(StaffRole.FINANCE)
+    live, stale = app.test_client(), app.test_client()
+    sign_in_as(live, user)
+    sign_in_as(stale, user)
+    with app.app_context():
+        oldest = db.session.scalar(select(WebSession.id_hash).limit(1))
+        db.session.execute(
+            update(WebSession)
+            .where(WebSession.id_hash == oldest)
+            .values(expires_at=utcnow() - dt.timedelta(minutes=1))
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["maintenance", "purge"])
+    assert "Removed 1 expired sessions" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(WebSession)) == 1
