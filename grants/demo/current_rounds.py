@@ -1,0 +1,170 @@
+"""Applications in the rounds that are open now: the Prevention Fund round, one at each stage
+of its lifecycle, and two CSP annual plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from grants.demo import places as gss
+from grants.demo.applications import DemoApplication, Line, answers
+from grants.demo.dates import financial_year_label
+from grants.models import ApplicationStatus
+
+
+def _after(days: int, hours: int) -> dt.timedelta:
+    # The open round opened three weeks before the demo was loaded, so these are in the past.
+    return dt.timedelta(days=days, hours=hours)
+
+
+PREVENTION_OPEN = (
+    DemoApplication(
+        "saffron-boxing",
+        "Friday night boxing for 11 to 16 year olds",
+        ApplicationStatus.DRAFT,
+        (
+            Line("Staff costs", "Two coaches, 30 Friday evenings", 420_000),
+            Line("Venue hire", "Hall hire, Friday evenings", 130_000),
+        ),
+        {
+            "project_summary": "Friday night sessions when young people are most at risk.",
+            "places": gss.LEICESTER,
+            "priorities": "youth-diversion,knife-crime",
+        },
+        created_by="treasurer@saffronboxing.example.org",
+    ),
+    DemoApplication(
+        "loughborough-wsn",
+        "Safe at night: bystander training for Loughborough venues",
+        ApplicationStatus.SUBMITTED,
+        (
+            Line("Training", "Trainer fees, 16 sessions for bar and door staff", 560_000),
+            Line("Resources", "Training packs for venue staff", 138_000),
+            Line("Staff costs", "Coordinator time to recruit venues", 200_000),
+            Line("Publicity", "Ask for Angela posters for venues", 50_000),
+        ),
+        answers(
+            "Bystander and Ask for Angela training for staff in town centre bars and clubs.",
+            "Women report harassment in the night-time economy that staff did not step in on.",
+            "25 venues trained; 200 staff able to spot and step in on harassment.",
+            200,
+            [gss.CHARNWOOD],
+            ["vawg", "night-time-economy"],
+        ),
+        _after(15, 11),
+    ),
+    DemoApplication(
+        "rutland-rural-watch",
+        "Farm and heritage site watch",
+        ApplicationStatus.SUBMITTED,
+        (
+            Line("Signage", "Watch signs for farms and churches", 145_000),
+            Line("Equipment", "8 trail cameras for heritage sites", 240_000),
+        ),
+        answers(
+            "Signs and cameras at farms and churches that have suffered lead and fuel theft.",
+            "Three churches lost roof lead in the last year.",
+            "No repeat thefts at the sites covered; evidence shared with police.",
+            12,
+            [gss.RUTLAND],
+            ["rural-crime"],
+        ),
+        _after(17, 4),
+    ),
+    DemoApplication(
+        "melton-streetspace",
+        "Detached youth work in Melton town centre",
+        ApplicationStatus.IN_ASSESSMENT,
+        (
+            Line("Staff costs", "Detached youth workers, year 1", 780_000),
+            Line("Training", "Training and supervision, year 1", 90_000),
+            Line("Resources", "Activity kit, year 1", 60_000),
+            Line("Staff costs", "Detached youth workers, year 2", 780_000, year_offset=1),
+            Line("Training", "Training and supervision, year 2", 90_000, year_offset=1),
+            Line("Evaluation", "Independent evaluation, year 2", 60_000, year_offset=1),
+        ),
+        answers(
+            "Two years of detached youth work in the town centre on Thursday to Saturday nights.",
+            "Town centre ASB has risen since the youth centre closed.",
+            "100 young people engaged each year; town centre ASB reports fall.",
+            100,
+            [gss.MELTON],
+            ["asb", "youth-diversion"],
+        ),
+        _after(5, 10),
+    ),
+    DemoApplication(
+        "coalville-kitchen",
+        "Cook and connect: evening sessions for young people at risk",
+        ApplicationStatus.INFORMATION_REQUESTED,
+        (
+            Line("Staff costs", "Session leader, 28 evenings", 336_000),
+            Line("Food", "Ingredients for shared meals", 198_000),
+            Line("Transport", "Taxis home after sessions", 90_000),
+        ),
+        answers(
+            "Building on our 2024 project: cooking evenings for young people referred by schools.",
+            "Schools refer young people on the edge of exclusion and drug use.",
+            "30 young people complete the course; 20 stay in education.",
+            30,
+            [gss.NORTH_WEST_LEICESTERSHIRE],
+            ["youth-diversion", "substance-misuse"],
+        ),
+        _after(8, 3),
+    ),
+    DemoApplication(
+        "wigston-youth",
+        "Knife crime awareness workshops in Oadby and Wigston schools",
+        ApplicationStatus.IN_ASSESSMENT,
+        (
+            Line("Staff costs", "Workshop delivery, 30 sessions", 900_000),
+            Line("Activities", "Parent and carer evenings", 150_000),
+            Line("Resources", "Resources and evaluation", 225_000),
+        ),
+        answers(
+            "Workshops in every secondary school on the law, the risks and how to get out.",
+            "Knife possession by under-18s in the borough has doubled in two years.",
+            "3,000 pupils reached; more young people say they would report a knife.",
+            3000,
+            [gss.OADBY_AND_WIGSTON],
+            ["knife-crime", "youth-diversion"],
+        ),
+        _after(9, 9),
+    ),
+)
+
+
+def csp_plans(year: int) -> tuple[DemoApplication, ...]:
+    label = financial_year_label(year)
+    return (
+        DemoApplication(
+            "csp-leicester",
+            f"Safer Leicester Partnership plan {label}",
+            ApplicationStatus.SUBMITTED,
+            (
+                Line("Domestic abuse", "Independent advocates and perpetrator work", 5_200_000),
+                Line("Anti-social behaviour", "Neighbourhood ASB case workers", 4_800_000),
+                Line("Serious violence", "Knife crime prevention in schools", 3_000_000),
+                Line("Hate crime", "Third-party reporting centres", 1_600_000),
+            ),
+            answers(
+                "Our annual plan for the city, from the partnership's strategic assessment.",
+                "Domestic abuse, ASB and serious violence are the city's top local priorities.",
+                "Quarterly returns against the plan's measures.",
+                5000,
+                [gss.LEICESTER],
+                ["domestic-abuse", "asb", "knife-crime", "hate-crime"],
+            ),
+            dt.timedelta(days=12, hours=3),
+        ),
+        DemoApplication(
+            "csp-charnwood",
+            f"Charnwood Community Safety Partnership plan {label}",
+            ApplicationStatus.DRAFT,
+            (
+                Line("Anti-social behaviour", "Loughborough town centre hotspots", 3_000_000),
+                Line("Night-time economy", "Student safety and street pastors", 2_250_000),
+                Line("Rural crime", "Rural crime prevention in the Wolds", 1_600_000),
+            ),
+            {"project_summary": "Our annual plan, in preparation."},
+        ),
+    )
