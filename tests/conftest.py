@@ -28,8 +28,10 @@ from grants.models import (
 )
 from grants.security import totp
 from grants.security.passwords import hash_password
+from tests.ledger_admin import wipe_ledger
 
 PASSWORD = "correct horse battery staple"
+LEDGER_TABLES = {"audit_events", "audit_head"}
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -64,9 +66,12 @@ def _clean_database(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():
         db.session.rollback()
-        for table in reversed(Base.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
+        db.session.remove()
+        with db.engine.begin() as connection:
+            wipe_ledger(connection)
+            for table in reversed(Base.metadata.sorted_tables):
+                if table.name not in LEDGER_TABLES:
+                    connection.execute(delete(table))
         app.extensions["mailman"].outbox = []
 
 

@@ -6,7 +6,26 @@ from grants.models.applications import (
     ApplicationStatus,
     BudgetLine,
 )
+from grants.models.audit import GENESIS_HASH, AuditEvent, AuditHead, OutboxJob
+from grants.models.awards import (
+    Award,
+    AwardStatus,
+    AwardYear,
+    MonitoringReturn,
+    Payment,
+    PaymentStatus,
+    ReturnStatus,
+    Variation,
+    VariationStatus,
+)
 from grants.models.base import Base, utcnow
+from grants.models.bids import ExternalBid, ExternalBidStatus
+from grants.models.commissioning import (
+    Contract,
+    ContractStatus,
+    Procurement,
+    ProcurementStatus,
+)
 from grants.models.organisations import (
     Invitation,
     Membership,
@@ -32,27 +51,46 @@ from grants.models.users import (
 )
 
 __all__ = [
+    "GENESIS_HASH",
     "Application",
     "ApplicationAnswer",
     "ApplicationStatus",
+    "AuditEvent",
+    "AuditHead",
+    "Award",
+    "AwardStatus",
+    "AwardYear",
     "Base",
     "BudgetLine",
+    "Contract",
+    "ContractStatus",
+    "ExternalBid",
+    "ExternalBidStatus",
     "Invitation",
     "Membership",
     "MembershipRole",
+    "MonitoringReturn",
     "Organisation",
     "OrganisationType",
+    "OutboxJob",
+    "Payment",
+    "PaymentStatus",
     "Place",
     "Priority",
+    "Procurement",
+    "ProcurementStatus",
     "Programme",
     "ProgrammeBudget",
     "ProgrammeKind",
     "RateLimitHit",
+    "ReturnStatus",
     "Round",
     "SignInToken",
     "StaffRole",
     "TokenPurpose",
     "User",
+    "Variation",
+    "VariationStatus",
     "WebSession",
     "utcnow",
 ]

@@ -1,0 +1,168 @@
+"""Awards and what hangs off them: amounts per financial year, payments, returns, variations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.models.base import Base, Pence, TimestampMixin, UTCDateTime, enum_column
+
+
+class Labelled(enum.Enum):
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class AwardStatus(Labelled):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+    TERMINATED = "terminated"
+
+
+class PaymentStatus(Labelled):
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"
+    APPROVED = "approved"
+    PAID = "paid"
+    REJECTED = "rejected"
+
+
+class ReturnStatus(Labelled):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    WAIVED = "waived"
+
+
+class VariationStatus(Labelled):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Award(TimestampMixin, Base):
+    """An offer of funding to an organisation, and once accepted, the grant itself."""
+
+    __tablename__ = "awards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(30), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    status: Mapped[AwardStatus] = mapped_column(
+        enum_column(AwardStatus, "award_status"), default=AwardStatus.OFFERED
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(200))
+    amount_pence: Mapped[int] = mapped_column(Pence())
+    # Who approved the award: segregation of duties keeps them from approving its payments.
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    offer_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    clawback_pence: Mapped[int] = mapped_column(Pence(), default=0)
+
+    programme: Mapped[Programme] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    years: Mapped[list[AwardYear]] = relationship(
+        back_populates="award", cascade="all, delete-orphan", order_by="AwardYear.financial_year"
+    )
+    payments: Mapped[list[Payment]] = relationship(back_populates="award", order_by="Payment.id")
+    returns: Mapped[list[MonitoringReturn]] = relationship(
+        back_populates="award", order_by="MonitoringReturn.due_date"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AwardYear(Base):
+    """The part of an award that falls in one financial year."""
+
+    __tablename__ = "award_years"
+    __table_args__ = (UniqueConstraint("award_id", "financial_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    financial_year: Mapped[int] = mapped_column(Integer)
+    amount_pence: Mapped[int] = mapped_column(Pence())
+
+    award: Mapped[Award] = relationship(back_populates="years")
+
+
+class Payment(TimestampMixin, Base):
+    """A scheduled payment in advance, or a claim in arrears, and its approval and payment."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    status: Mapped[PaymentStatus] = mapped_column(
+        enum_column(PaymentStatus, "payment_status"), default=PaymentStatus.SCHEDULED
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    financial_year: Mapped[int] = mapped_column(Integer)
+    amount_pence: Mapped[int] = mapped_column(Pence())
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    is_final: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    payment_reference: Mapped[str | None] = mapped_column(String(60))
+
+    award: Mapped[Award] = relationship(back_populates="payments")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MonitoringReturn(TimestampMixin, Base):
+    __tablename__ = "monitoring_returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    status: Mapped[ReturnStatus] = mapped_column(
+        enum_column(ReturnStatus, "return_status"), default=ReturnStatus.SCHEDULED
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reviewer_comments: Mapped[str | None] = mapped_column(Text)
+
+    award: Mapped[Award] = relationship(back_populates="returns")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Variation(TimestampMixin, Base):
+    """A change to an award's budget, dates or outputs, requested and then decided."""
+
+    __tablename__ = "variations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    status: Mapped[VariationStatus] = mapped_column(
+        enum_column(VariationStatus, "variation_status"), default=VariationStatus.REQUESTED
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    summary: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+    award: Mapped[Award] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+from grants.models.organisations import Organisation  # noqa: E402
+from grants.models.programmes import Programme  # noqa: E402

@@ -1,0 +1,126 @@
+"""Application: draft → submitted → in assessment ⇄ information requested → approved | rejected;
+withdrawn by the applicant before a decision; a draft lapses when its round closes."""
+
+from __future__ import annotations
+
+from grants.models import Application, ApplicationStatus
+from workflows.declaration import (
+    APPLICANT,
+    ASSESSOR,
+    DECISION_MAKER,
+    OFFICER,
+    SYSTEM,
+    Lifecycle,
+    Move,
+    transition,
+)
+
+S = ApplicationStatus
+
+
+def round_is_open(move: Move) -> str | None:
+    if not move.obj.round.is_open_at(move.now):
+        return "This funding round is closed, so the application cannot be submitted"
+    return None
+
+
+def round_has_closed(move: Move) -> str | None:
+    if move.obj.round.is_open_at(move.now) or move.now < move.obj.round.opens_at:
+        return "A draft only lapses once its round has closed"
+    return None
+
+
+def amount_within_round_limits(move: Move) -> str | None:
+    round_ = move.obj.round
+    amount = move.obj.amount_requested_pence
+    if not round_.min_award_pence <= amount <= round_.max_award_pence:
+        low, high = round_.min_award_pence // 100, round_.max_award_pence // 100
+        return f"The amount requested must be between £{low:,} and £{high:,}"
+    return None
+
+
+def has_a_title(move: Move) -> str | None:
+    return None if move.obj.project_title.strip() else "Give the project a title"
+
+
+def approved_amount_fits(move: Move) -> str | None:
+    amount = move.payload.get("amount_pence")
+    if not isinstance(amount, int) or amount <= 0:
+        return "Enter the amount approved in whole pence"
+    if amount > move.obj.amount_requested_pence:
+        return "The amount approved cannot be more than the amount requested"
+    return None
+
+
+def stamp_submission(move: Move) -> None:
+    move.obj.submitted_at = move.now
+
+
+LIFECYCLE = Lifecycle(
+    name="application",
+    model=Application,
+    states=ApplicationStatus,
+    initial=S.DRAFT,
+    owner_organisation=lambda application: application.organisation_id,
+    amounts=lambda application: {"requested_pence": application.amount_requested_pence},
+    creators=frozenset({APPLICANT}),
+    transitions=[
+        transition(
+            "submit",
+            S.DRAFT,
+            S.SUBMITTED,
+            [APPLICANT],
+            "Submit the application",
+            guards=[has_a_title, round_is_open, amount_within_round_limits],
+            effect=stamp_submission,
+            jobs=["email.application_submitted"],
+        ),
+        transition("start_assessment", S.SUBMITTED, S.IN_ASSESSMENT, [OFFICER], "Start assessment"),
+        transition(
+            "request_information",
+            S.IN_ASSESSMENT,
+            S.INFORMATION_REQUESTED,
+            [OFFICER, ASSESSOR],
+            "Ask the applicant for more information",
+            requires={"reason": "Enter the question for the applicant"},
+            jobs=["email.information_requested"],
+        ),
+        transition(
+            "provide_information",
+            S.INFORMATION_REQUESTED,
+            S.IN_ASSESSMENT,
+            [APPLICANT],
+            "Send the information asked for",
+        ),
+        transition(
+            "approve",
+            S.IN_ASSESSMENT,
+            S.APPROVED,
+            [DECISION_MAKER, OFFICER],
+            "Approve",
+            guards=[approved_amount_fits],
+            requires={"amount_pence": "Enter the amount approved"},
+            jobs=["email.application_decided"],
+        ),
+        transition(
+            "reject",
+            S.IN_ASSESSMENT,
+            S.REJECTED,
+            [DECISION_MAKER, OFFICER],
+            "Reject",
+            requires={"reason": "Enter the reasons for rejecting the application"},
+            jobs=["email.application_decided"],
+        ),
+        transition(
+            "withdraw",
+            [S.DRAFT, S.SUBMITTED, S.IN_ASSESSMENT, S.INFORMATION_REQUESTED],
+            S.WITHDRAWN,
+            [APPLICANT],
+            "Withdraw the application",
+            requires={"reason": "Enter why you are withdrawing the application"},
+        ),
+        transition(
+            "lapse", S.DRAFT, S.LAPSED, [SYSTEM], "Lapse the draft", guards=[round_has_closed]
+        ),
+    ],
+)

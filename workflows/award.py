@@ -1,0 +1,83 @@
+"""Award: offered → accepted | declined | lapsed; accepted → active ⇄ suspended;
+active → closed once everything is in; active or suspended → terminated with a clawback."""
+
+from __future__ import annotations
+
+from grants.models import Award, AwardStatus, PaymentStatus, ReturnStatus
+from workflows.declaration import APPLICANT, DECISION_MAKER, OFFICER, SYSTEM, Lifecycle, Move
+from workflows.declaration import transition as t
+
+S = AwardStatus
+FINISHED_RETURNS = {ReturnStatus.ACCEPTED, ReturnStatus.WAIVED}
+
+
+def offer_not_expired(move: Move) -> str | None:
+    expires = move.obj.offer_expires_at
+    if expires is not None and move.now >= expires:
+        return "This offer has expired"
+    return None
+
+
+def offer_expired(move: Move) -> str | None:
+    expires = move.obj.offer_expires_at
+    if expires is None or move.now < expires:
+        return "The offer has not expired yet"
+    return None
+
+
+def everything_in(move: Move) -> str | None:
+    award = move.obj
+    outstanding = [r for r in award.returns if r.status not in FINISHED_RETURNS]
+    if outstanding:
+        return f"{len(outstanding)} monitoring returns are not yet accepted or waived"
+    final = [p for p in award.payments if p.is_final]
+    if not final or any(p.status is not PaymentStatus.PAID for p in final):
+        return "The final payment has not been made"
+    return None
+
+
+def clawback_within_paid(move: Move) -> str | None:
+    clawback = move.payload.get("clawback_pence", 0)
+    if not isinstance(clawback, int) or clawback < 0:
+        return "Enter the clawback in whole pence, or 0"
+    paid = sum(p.amount_pence for p in move.obj.payments if p.status is PaymentStatus.PAID)
+    if clawback > paid:
+        return "The clawback cannot be more than has been paid"
+    return None
+
+
+def record_clawback(move: Move) -> None:
+    move.obj.clawback_pence = move.payload.get("clawback_pence", 0)
+
+
+LIFECYCLE = Lifecycle(
+    name="award",
+    model=Award,
+    states=AwardStatus,
+    initial=S.OFFERED,
+    owner_organisation=lambda award: award.organisation_id,
+    amounts=lambda award: {
+        "amount_pence": award.amount_pence,
+        "clawback_pence": award.clawback_pence,
+        **{f"fy{year.financial_year}_pence": year.amount_pence for year in award.years},
+    },
+    creators=frozenset({OFFICER, DECISION_MAKER}),
+    transitions=[
+        t("accept", S.OFFERED, S.ACCEPTED, [APPLICANT], "Accept the offer",
+          guards=[offer_not_expired],
+          requires={"signatory": "Enter the name of the person accepting for the organisation"}),
+        t("decline", S.OFFERED, S.DECLINED, [APPLICANT], "Decline the offer",
+          requires={"reason": "Enter why you are declining the offer"}),
+        t("lapse", S.OFFERED, S.LAPSED, [SYSTEM, OFFICER], "Lapse the expired offer",
+          guards=[offer_expired]),
+        t("activate", S.ACCEPTED, S.ACTIVE, [OFFICER, SYSTEM], "Start the grant"),
+        t("suspend", S.ACTIVE, S.SUSPENDED, [OFFICER, DECISION_MAKER], "Suspend",
+          requires={"reason": "Enter why the award is suspended"}),
+        t("reinstate", S.SUSPENDED, S.ACTIVE, [OFFICER, DECISION_MAKER], "Reinstate",
+          requires={"reason": "Enter why the award is reinstated"}),
+        t("terminate", [S.ACTIVE, S.SUSPENDED], S.TERMINATED, [DECISION_MAKER, OFFICER],
+          "Terminate", guards=[clawback_within_paid], effect=record_clawback,
+          requires={"reason": "Enter why the award is terminated"}),
+        t("close", S.ACTIVE, S.CLOSED, [OFFICER], "Close the award", guards=[everything_in]),
+    ],
+)  # fmt: skip

@@ -1,0 +1,92 @@
+"""Payment: scheduled → claimed → approved → paid; claimed → rejected. Scheduled payments in
+advance are approved without a claim. Never beyond what remains of the award."""
+
+from __future__ import annotations
+
+from grants.models import AwardStatus, Payment, PaymentStatus
+from workflows.declaration import (
+    APPLICANT,
+    DECISION_MAKER,
+    FINANCE,
+    OFFICER,
+    Lifecycle,
+    Move,
+)
+from workflows.declaration import transition as t
+
+S = PaymentStatus
+COMMITTED = {S.CLAIMED, S.APPROVED, S.PAID}
+
+
+def award_is_live(move: Move) -> str | None:
+    if move.obj.award.status is not AwardStatus.ACTIVE:
+        return "Payments can only be made on an active award"
+    return None
+
+
+def within_remaining_award(move: Move) -> str | None:
+    """The payment, with every other claimed, approved or paid one, fits the award overall and
+    in its financial year."""
+    payment = move.obj
+    award = payment.award
+    others = [p for p in award.payments if p.id != payment.id and p.status in COMMITTED]
+    if payment.amount_pence <= 0:
+        return "The amount must be more than £0"
+    if sum(p.amount_pence for p in others) + payment.amount_pence > award.amount_pence:
+        return "This would pay more than the award"
+    year = next((y for y in award.years if y.financial_year == payment.financial_year), None)
+    if award.years and year is None:
+        return "The award has nothing to pay in that financial year"
+    if year is not None:
+        same_year = sum(p.amount_pence for p in others if p.financial_year == year.financial_year)
+        if same_year + payment.amount_pence > year.amount_pence:
+            return "This would pay more than the award for that financial year"
+    return None
+
+
+def not_the_award_approver(move: Move) -> str | None:
+    award = move.obj.award
+    if move.actor is not None and move.actor.id in {award.approved_by_id, award.recommended_by_id}:
+        return "Someone who recommended or approved the award cannot approve its payments"
+    return None
+
+
+def not_the_payment_approver(move: Move) -> str | None:
+    if move.actor is not None and move.actor.id == move.obj.approved_by_id:
+        return "Someone who approved a payment cannot also record it as paid"
+    return None
+
+
+def record_approver(move: Move) -> None:
+    move.obj.approved_by_id = move.actor.id if move.actor else None
+
+
+def record_payment(move: Move) -> None:
+    move.obj.paid_by_id = move.actor.id if move.actor else None
+    move.obj.paid_on = move.payload["paid_on"]
+    move.obj.payment_reference = move.payload["payment_reference"]
+
+
+LIFECYCLE = Lifecycle(
+    name="payment",
+    model=Payment,
+    states=PaymentStatus,
+    initial=S.SCHEDULED,
+    owner_organisation=lambda payment: payment.award.organisation_id,
+    amounts=lambda payment: {"amount_pence": payment.amount_pence},
+    creators=frozenset({OFFICER, APPLICANT}),
+    transitions=[
+        t("claim", S.SCHEDULED, S.CLAIMED, [APPLICANT], "Claim the payment",
+          guards=[award_is_live, within_remaining_award]),
+        t("approve", [S.SCHEDULED, S.CLAIMED], S.APPROVED, [OFFICER, DECISION_MAKER],
+          "Approve the payment",
+          guards=[award_is_live, within_remaining_award, not_the_award_approver],
+          effect=record_approver),
+        t("reject", S.CLAIMED, S.REJECTED, [OFFICER, DECISION_MAKER], "Reject the claim",
+          requires={"reason": "Enter why the claim is rejected"}),
+        t("pay", S.APPROVED, S.PAID, [FINANCE], "Record the payment as made",
+          guards=[not_the_payment_approver], effect=record_payment,
+          requires={"paid_on": "Enter the date the payment was made",
+                    "payment_reference": "Enter the payment reference"}),
+    ],
+)  # fmt: skip

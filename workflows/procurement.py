@@ -1,0 +1,65 @@
+"""Procurement: planning → published → evaluating → awarded → contracted, or abandoned.
+Contracting waits out the standstill period (8 working days, Procurement Act 2023)."""
+
+from __future__ import annotations
+
+from grants.models import Procurement, ProcurementStatus
+from grants.working_days import add_working_days
+from workflows.declaration import DECISION_MAKER, OFFICER, Lifecycle, Move
+from workflows.declaration import transition as t
+
+S = ProcurementStatus
+STANDSTILL_WORKING_DAYS = 8
+
+
+def award_within_authority(move: Move) -> str | None:
+    value = move.payload.get("awarded_value_pence")
+    if not isinstance(value, int) or value <= 0:
+        return "Enter the value of the contract awarded in whole pence"
+    if value > move.obj.estimated_value_pence and move.role != DECISION_MAKER:
+        return "An award above the estimated value needs the decision maker"
+    if not isinstance(move.payload.get("awarded_to_id"), int):
+        return "Choose the winning bidder"
+    return None
+
+
+def standstill_over(move: Move) -> str | None:
+    ends = move.obj.standstill_ends_on
+    if ends is None or move.now.date() <= ends:
+        return f"The standstill period runs until {ends:%d %B %Y}" if ends else "Not awarded"
+    return None
+
+
+def record_award(move: Move) -> None:
+    procurement = move.obj
+    procurement.awarded_value_pence = move.payload["awarded_value_pence"]
+    procurement.awarded_to_id = move.payload["awarded_to_id"]
+    procurement.awarded_at = move.now
+    procurement.standstill_ends_on = add_working_days(move.now.date(), STANDSTILL_WORKING_DAYS)
+
+
+LIFECYCLE = Lifecycle(
+    name="procurement",
+    model=Procurement,
+    states=ProcurementStatus,
+    initial=S.PLANNING,
+    owner_organisation=lambda procurement: None,
+    amounts=lambda procurement: {
+        "estimated_value_pence": procurement.estimated_value_pence,
+        "awarded_value_pence": procurement.awarded_value_pence or 0,
+    },
+    creators=frozenset({OFFICER}),
+    transitions=[
+        t("publish", S.PLANNING, S.PUBLISHED, [OFFICER], "Publish the tender"),
+        t("close_bidding", S.PUBLISHED, S.EVALUATING, [OFFICER], "Close bidding and evaluate"),
+        t("award", S.EVALUATING, S.AWARDED, [OFFICER, DECISION_MAKER], "Award the contract",
+          guards=[award_within_authority], effect=record_award,
+          requires={"awarded_value_pence": "Enter the value of the contract awarded",
+                    "awarded_to_id": "Choose the winning bidder"}),
+        t("sign_contract", S.AWARDED, S.CONTRACTED, [OFFICER], "Sign the contract",
+          guards=[standstill_over]),
+        t("abandon", [S.PLANNING, S.PUBLISHED, S.EVALUATING, S.AWARDED], S.ABANDONED,
+          [OFFICER, DECISION_MAKER], "Abandon the procurement",
+          requires={"reason": "Enter why the procurement is abandoned"}),
+    ],
+)  # fmt: skip

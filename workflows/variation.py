@@ -1,0 +1,24 @@
+"""Variation: requested → approved | rejected, always with reasons."""
+
+from __future__ import annotations
+
+from grants.models import Variation, VariationStatus
+from workflows.declaration import APPLICANT, DECISION_MAKER, OFFICER, Lifecycle
+from workflows.declaration import transition as t
+
+S = VariationStatus
+
+LIFECYCLE = Lifecycle(
+    name="variation",
+    model=Variation,
+    states=VariationStatus,
+    initial=S.REQUESTED,
+    owner_organisation=lambda variation: variation.award.organisation_id,
+    creators=frozenset({APPLICANT, OFFICER}),
+    transitions=[
+        t("approve", S.REQUESTED, S.APPROVED, [OFFICER, DECISION_MAKER], "Approve the variation",
+          requires={"reason": "Enter the reasons for approving the variation"}),
+        t("reject", S.REQUESTED, S.REJECTED, [OFFICER, DECISION_MAKER], "Reject the variation",
+          requires={"reason": "Enter the reasons for rejecting the variation"}),
+    ],
+)  # fmt: skip
