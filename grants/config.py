@@ -111,6 +111,10 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "MAIL_FILE_PATH": env.get("MAIL_OUTBOX_DIR") or str(instance / "outbox"),
         "MAIL_TIMEOUT": _int(env, "MAIL_TIMEOUT", 10),
         "SHOW_DEMO_OUTBOX": not environment.is_production and not env.get("MAIL_SERVER"),
+        # Signed checkpoints of the ledger head go outside the database, never overwritten.
+        "AUDIT_SIGNING_KEY_FILE": env.get("AUDIT_SIGNING_KEY_FILE")
+        or str(instance / "audit_signing_key.pem"),
+        "AUDIT_CHECKPOINT_DIR": env.get("AUDIT_CHECKPOINT_DIR") or str(instance / "checkpoints"),
         "SESSION_COOKIE_NAME": "grants_session",
         "SESSION_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,8 @@ def _clean_database(app: Flask) -> Iterator[None]:
                 if table.name not in LEDGER_TABLES:
                     connection.execute(delete(table))
         app.extensions["mailman"].outbox = []
+        # Checkpoints are write-once in use; between tests the store starts empty again.
+        shutil.rmtree(app.config["AUDIT_CHECKPOINT_DIR"], ignore_errors=True)
 
 
 @pytest.fixture
@@ -110,6 +114,12 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any], token_from: s
 # Factories ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8)
+def hashed(password: str) -> str:
+    """Hash each test password once: argon2 is slow on purpose, and tests make many users."""
+    return hash_password(password)
+
+
 def make_organisation(name: str = "Braunstone Youth Club", **fields: Any) -> Organisation:
     organisation = Organisation(
         name=name, org_type=fields.pop("org_type", OrganisationType.COMMUNITY_GROUP), **fields
@@ -127,7 +137,7 @@ def make_member(
     user = User(
         email=email,
         full_name=email.split("@")[0].title(),
-        password_hash=hash_password(password) if password else None,
+        password_hash=hashed(password) if password else None,
     )
     db.session.add_all([user, Membership(user=user, organisation=organisation, role=role)])
     return _saved(user)
@@ -138,7 +148,7 @@ def make_staff(role: StaffRole, email: str | None = None) -> User:
         email=email or f"{role.value}@opcc.example.org",
         full_name=role.label,
         staff_role=role,
-        password_hash=hash_password(PASSWORD),
+        password_hash=hashed(PASSWORD),
         totp_secret=totp.new_secret(),
     )
     db.session.add(user)

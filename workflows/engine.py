@@ -1,10 +1,10 @@
 """The one way state changes happen: ``fire(actor, obj, trigger, **payload)``.
 
-Inside the caller's transaction it checks, in order: the actor's role on this object, that the
-trigger applies to the current state, the version the actor saw (optimistic lock), the inputs
-the move requires and its guards. Only then does it apply the move's effect and the state change,
-flush (the version check against concurrent writers), append the ledger event and record the
-follow-up jobs. Any refusal raises a ``WorkflowError`` before anything has changed.
+Inside the caller's transaction it checks, in order: the actor's role on this object, the
+version the actor saw (optimistic lock), that the trigger applies to the current state, the
+inputs the move requires and its guards. Only then does it apply the move's effect and the
+state change, flush (the version check against concurrent writers), append the ledger event and
+record the follow-up jobs. Any refusal raises a ``WorkflowError`` before anything has changed.
 The calling service commits.
 """
 
@@ -153,13 +153,14 @@ def _check(
     role = role_of(actor, obj, lifecycle)
     if role is None or role not in transition.roles:
         raise NotPermitted(f"You do not have permission to {transition.label.lower()}")
+    # A stale page is the likeliest reason the move no longer fits: say that first.
+    if expected_version is not None and obj.version != expected_version:
+        raise ChangedBySomeoneElse
     if obj.status not in transition.sources:
         state = obj.status.value.replace("_", " ")
         raise NotAllowedFromState(
             f"You cannot {transition.label.lower()} because the {what} is {state}"
         )
-    if expected_version is not None and obj.version != expected_version:
-        raise ChangedBySomeoneElse
     for field, message in transition.requires.items():
         value = payload.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):

@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from grants.cli.audit import audit
     from grants.cli.demo import demo
     from grants.cli.maintenance import maintenance
     from grants.cli.users import users
@@ -11,3 +12,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(maintenance)
+    app.cli.add_command(audit)

@@ -1,0 +1,1 @@
+"""Finance's and auditors' view of the ledger: verify, reconcile, checkpoint, export."""

@@ -1,0 +1,295 @@
+"""The award ledger: append-only in the database, hash-chained, checkpointed, reconcilable."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from grants.audit.export import export_ledger
+from grants.audit.reconcile import reconcile
+from grants.audit.verify import take_checkpoint, verify_ledger
+from grants.extensions import db
+from grants.models import (
+    ApplicationStatus,
+    AuditEvent,
+    AwardStatus,
+    OutboxJob,
+    ReturnStatus,
+)
+from tests.ledger_admin import triggers_bypassed
+from tests.workflows.worlds import build_world
+from workflows.chain import event_hash
+from workflows.declaration import APPLICANT, OFFICER
+from workflows.engine import fire
+from workflows.errors import ChangedBySomeoneElse, GuardFailed, NotPermitted
+from workflows.ledger import append_event
+from workflows.registry import lifecycle_of
+
+
+def fresh_world_with_history(moves: int = 30):
+    world = build_world()
+    for obj in world.objects.values():
+        obj.status = lifecycle_of(obj).initial
+    db.session.commit()
+    count = _record(world, moves)
+    return world, count
+
+
+def _record(world, moves: int) -> int:
+    officer, applicant = world.actors[OFFICER], world.actors[APPLICANT]
+    # Creation events for the objects the world builder made directly.
+    award = world.objects["award"]
+    for obj in {*world.objects.values(), *award.payments}:
+        lifecycle = lifecycle_of(obj)
+        append_event(
+            db.session,
+            occurred_at=obj.created_at,
+            actor_id=officer.id,
+            actor_role=OFFICER,
+            object_type=lifecycle.name,
+            object_id=obj.id,
+            object_version=obj.version,
+            action="create",
+            from_state=None,
+            to_state=obj.status.value,
+            amounts=lifecycle.amounts(obj),
+            changes={},
+            reason=None,
+        )
+    monitoring_return = world.objects["monitoring_return"]
+    fire(officer, monitoring_return, "open")
+    for _ in range(moves // 2):
+        fire(applicant, monitoring_return, "submit")
+        fire(officer, monitoring_return, "send_back", reason="Add the case study")
+    db.session.commit()
+    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def test_moves_build_a_chain_that_verifies_and_reconciles(ctx):
+    _, count = fresh_world_with_history()
+    report = verify_ledger()
+    assert report.ok, report.problems
+    assert report.events == count == 9 + 1 + 30  # 9 creations, the return opened, 30 moves
+    assert reconcile() == []
+
+
+def test_database_refuses_to_change_or_delete_events(ctx):
+    fresh_world_with_history(4)
+    for statement in (
+        "UPDATE audit_events SET reason = 'rewritten' WHERE seq = 2",
+        "DELETE FROM audit_events WHERE seq = 2",
+        "DELETE FROM audit_events",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text("TRUNCATE audit_events"))
+        db.session.rollback()
+        # Replica mode skips ordinary triggers, but these are ENABLE ALWAYS.
+        db.session.execute(text("SET session_replication_role = replica"))
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
+        db.session.rollback()
+    assert verify_ledger().ok
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_changing_a_row_is_caught_at_that_row(ctx, seed):
+    _, count = fresh_world_with_history()
+    position = random.Random(seed).randint(1, count)
+    with db.engine.begin() as connection, triggers_bypassed(connection):
+        connection.execute(
+            text("UPDATE audit_events SET amounts = :a WHERE seq = :s"),
+            {"a": json.dumps({"amount_pence": "99999999"}), "s": position},
+        )
+    report = verify_ledger()
+    assert not report.ok
+    assert report.first_bad_seq == position
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_deleting_a_row_is_caught_at_that_row(ctx, seed):
+    _, count = fresh_world_with_history()
+    position = random.Random(seed).randint(1, count)
+    with db.engine.begin() as connection, triggers_bypassed(connection):
+        connection.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": position})
+    report = verify_ledger()
+    assert not report.ok
+    assert report.first_bad_seq == position
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_inserting_a_forged_row_is_caught_where_it_was_put(ctx, seed):
+    """The forger renumbers the events after the position and links the forgery correctly to
+    the event before it; the displaced event, whose hash covers its old number, breaks."""
+    _, count = fresh_world_with_history()
+    position = random.Random(seed).randint(2, count)
+    with db.engine.begin() as connection, triggers_bypassed(connection):
+        rows = connection.execute(
+            text("SELECT seq FROM audit_events WHERE seq >= :s ORDER BY seq DESC"),
+            {"s": position},
+        ).all()
+        for (seq,) in rows:
+            connection.execute(
+                text("UPDATE audit_events SET seq = :new WHERE seq = :old"),
+                {"new": seq + 1, "old": seq},
+            )
+        before = connection.execute(
+            text("SELECT hash FROM audit_events WHERE seq = :s"), {"s": position - 1}
+        ).scalar_one()
+        forged = {
+            "seq": position, "occurred_at": "2026-01-01T00:00:00.000000Z", "actor_id": 1,
+            "actor_role": "finance", "object_type": "payment", "object_id": 1,
+            "object_version": 9, "action": "pay", "from_state": "approved", "to_state": "paid",
+            "amounts": {"amount_pence": "5000000"}, "changes": {}, "reason": None,
+            "prev_hash": before,
+        }  # fmt: skip
+        connection.execute(
+            text(
+                "INSERT INTO audit_events (seq, occurred_at, actor_id, actor_role, object_type, "
+                "object_id, object_version, action, from_state, to_state, amounts, changes, "
+                "reason, prev_hash, hash) VALUES (:seq, :at, 1, 'finance', 'payment', 1, 9, "
+                "'pay', 'approved', 'paid', :amounts, '{}', NULL, :prev, :hash)"
+            ),
+            {
+                "seq": position,
+                "at": "2026-01-01 00:00:00.000000",
+                "amounts": json.dumps(forged["amounts"]),
+                "prev": before,
+                "hash": event_hash(forged),
+            },
+        )
+    report = verify_ledger()
+    assert not report.ok
+    assert report.first_bad_seq in (position, position + 1)
+    assert report.first_bad_seq == position + 1 or "altered" in report.problems[0]
+
+
+def test_rebuilding_the_whole_chain_is_caught_by_a_signed_checkpoint(ctx):
+    _, count = fresh_world_with_history()
+    checkpoint = take_checkpoint()
+    assert checkpoint is not None and checkpoint.seq == count
+    # A database owner replaces the chain with a shorter, internally consistent one.
+    keep = count - 5
+    with db.engine.begin() as connection, triggers_bypassed(connection):
+        connection.execute(text("DELETE FROM audit_events WHERE seq > :k"), {"k": keep})
+        head = connection.execute(
+            text("SELECT hash FROM audit_events WHERE seq = :k"), {"k": keep}
+        ).scalar_one()
+        connection.execute(
+            text("UPDATE audit_head SET seq = :k, hash = :h"), {"k": keep, "h": head}
+        )
+    report = verify_ledger()
+    assert not report.ok
+    assert report.first_bad_seq == checkpoint.seq
+    assert "truncated or rebuilt" in " ".join(report.problems)
+
+
+def test_a_checkpoint_is_never_overwritten(ctx):
+    fresh_world_with_history(4)
+    first = take_checkpoint()
+    again = take_checkpoint()
+    assert again.path == first.path and again.signature == first.signature
+
+
+def test_reconcile_finds_a_status_changed_behind_the_engine(ctx):
+    world, _ = fresh_world_with_history(4)
+    application = world.objects["application"]
+    application.status = ApplicationStatus.APPROVED  # as a careless script would
+    db.session.commit()
+    findings = [str(f) for f in reconcile()]
+    assert findings == [f"application {application.id}: is approved but its history ends at draft"]
+
+
+def test_reconcile_finds_an_amount_changed_behind_the_engine(ctx):
+    world, _ = fresh_world_with_history(4)
+    award = world.objects["award"]
+    award.amount_pence += 100
+    db.session.commit()
+    assert any("amount_pence is" in str(f) for f in reconcile())
+
+
+def test_refused_move_changes_nothing_and_writes_nothing(ctx):
+    world, _ = fresh_world_with_history(4)
+    award = world.objects["award"]
+    fire(world.actors[APPLICANT], award, "accept", signatory="A. Okafor, treasurer")
+    fire(world.actors[OFFICER], award, "activate")
+    db.session.commit()
+    count = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    state, version = award.status, award.version
+    with pytest.raises(NotPermitted):
+        fire(world.actors[APPLICANT], award, "suspend", reason="x")
+    with pytest.raises(GuardFailed, match="Enter why the award is suspended"):
+        fire(world.actors[OFFICER], award, "suspend")
+    db.session.commit()
+    assert (award.status, award.version) == (state, version)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == count
+    assert db.session.scalar(select(func.count()).select_from(OutboxJob)) == 0
+
+
+def test_a_stale_version_is_changed_by_someone_else(ctx):
+    world, _ = fresh_world_with_history(4)
+    award = world.objects["award"]
+    assert award.status is AwardStatus.OFFERED
+    seen = award.version
+    fire(world.actors[APPLICANT], award, "accept", signatory="A. Okafor, treasurer")
+    db.session.commit()
+    with pytest.raises(ChangedBySomeoneElse):
+        fire(world.actors[APPLICANT], award, "decline", expected_version=seen, reason="x")
+
+
+def test_allowed_move_records_its_follow_up_jobs_in_the_same_transaction(ctx):
+    world, _ = fresh_world_with_history(4)
+    application = world.objects["application"]
+    event = fire(world.actors[APPLICANT], application, "submit")
+    db.session.commit()
+    jobs = db.session.scalars(select(OutboxJob)).all()
+    assert [job.job for job in jobs] == ["email.application_submitted"]
+    assert jobs[0].dedupe_key.endswith(f":{event['seq']}")
+
+
+def test_export_is_verified_by_the_standalone_verifier(ctx, tmp_path):
+    _, count = fresh_world_with_history()
+    take_checkpoint()
+    export_ledger(str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-I", str(tmp_path / "verify_chain.py"), str(tmp_path / "events.jsonl")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"OK: {count} events")
+    assert (tmp_path / "public_key.pem").read_text().startswith("-----BEGIN PUBLIC KEY")
+    assert len(list((tmp_path / "checkpoints").glob("*.json"))) == 1
+
+    lines = (tmp_path / "events.jsonl").read_text().splitlines()
+    tampered = json.loads(lines[3])
+    tampered["reason"] = "edited in the export"
+    lines[3] = json.dumps(tampered)
+    (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n")
+    broken = subprocess.run(
+        [sys.executable, "-I", str(tmp_path / "verify_chain.py"), str(tmp_path / "events.jsonl")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert broken.returncode == 1 and "BROKEN at event 4" in broken.stdout
+
+
+def test_returns_lifecycle_reaches_accepted(ctx):
+    world, _ = fresh_world_with_history(4)
+    monitoring_return = world.objects["monitoring_return"]
+    fire(world.actors[APPLICANT], monitoring_return, "submit")
+    fire(world.actors[OFFICER], monitoring_return, "accept")
+    db.session.commit()
+    assert monitoring_return.status is ReturnStatus.ACCEPTED
+    assert reconcile() == []
