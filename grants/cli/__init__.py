@@ -8,8 +8,10 @@ def register_commands(app: Flask) -> None:
     from grants.cli.demo import demo
     from grants.cli.maintenance import maintenance
     from grants.cli.users import users
+    from grants.cli.workflows import workflows
 
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(maintenance)
     app.cli.add_command(audit)
+    app.cli.add_command(workflows)
