@@ -49,8 +49,8 @@ def transition_table(lifecycle: Lifecycle) -> str:
     for t in lifecycle.transitions:
         sources = ", ".join(s.value for s in t.sources)
         roles = ", ".join(sorted(t.roles))
-        guards = ", ".join(g.__name__.replace("_", " ") for g in t.guards) or "–"
-        needs = ", ".join(t.requires) or "–"
+        guards = ", ".join(g.__name__.replace("_", " ") for g in t.guards) or "none"
+        needs = ", ".join(t.requires) or "none"
         lines.append(
             f"| `{t.trigger}` | {sources} | {t.dest.value} | {roles} | {guards} | {needs} |"
         )
