@@ -23,52 +23,25 @@ from grants.models import (
     ReturnStatus,
 )
 from tests.ledger_admin import triggers_bypassed
-from tests.workflows.worlds import build_world
+from tests.workflows.worlds import build_world, start_history
 from workflows.chain import event_hash
 from workflows.declaration import APPLICANT, OFFICER
 from workflows.engine import fire
 from workflows.errors import ChangedBySomeoneElse, GuardFailed, NotPermitted
-from workflows.ledger import append_event
-from workflows.registry import lifecycle_of
 
 
 def fresh_world_with_history(moves: int = 30):
+    """A world whose objects have creation events, then a run of moves on its return."""
     world = build_world()
-    for obj in world.objects.values():
-        obj.status = lifecycle_of(obj).initial
-    db.session.commit()
-    count = _record(world, moves)
-    return world, count
-
-
-def _record(world, moves: int) -> int:
+    start_history(world)
     officer, applicant = world.actors[OFFICER], world.actors[APPLICANT]
-    # Creation events for the objects the world builder made directly.
-    award = world.objects["award"]
-    for obj in {*world.objects.values(), *award.payments}:
-        lifecycle = lifecycle_of(obj)
-        append_event(
-            db.session,
-            occurred_at=obj.created_at,
-            actor_id=officer.id,
-            actor_role=OFFICER,
-            object_type=lifecycle.name,
-            object_id=obj.id,
-            object_version=obj.version,
-            action="create",
-            from_state=None,
-            to_state=obj.status.value,
-            amounts=lifecycle.amounts(obj),
-            changes={},
-            reason=None,
-        )
     monitoring_return = world.objects["monitoring_return"]
     fire(officer, monitoring_return, "open")
     for _ in range(moves // 2):
         fire(applicant, monitoring_return, "submit")
         fire(officer, monitoring_return, "send_back", reason="Add the case study")
     db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+    return world, db.session.scalar(select(func.count()).select_from(AuditEvent))
 
 
 def test_moves_build_a_chain_that_verifies_and_reconciles(ctx):
