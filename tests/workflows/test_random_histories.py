@@ -30,7 +30,7 @@ APP = None
 
 @pytest.fixture(autouse=True)
 def _app(app):
-    global APP  # noqa: PLW0603  (hypothesis builds the machine itself, without fixtures)
+    global APP
     APP = app
     yield
     APP = None
