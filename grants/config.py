@@ -90,7 +90,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
             "Police and Crime Commissioner for Leicester, Leicestershire and Rutland",
         ),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
         "S3_BUCKET": env.get("S3_BUCKET") or None,
@@ -132,7 +132,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
     return config
 
 
-def _engine_options(database_url: str) -> dict[str, Any]:
+def engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         # Several requests and the in-process job runner share one file: wait for the writer
         # instead of failing with "database is locked".

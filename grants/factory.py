@@ -14,7 +14,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from grants import filters
-from grants.config import load_config
+from grants.config import engine_options, load_config
 from grants.extensions import csrf, db, migrate
 from grants.sessions import DatabaseSessionInterface
 
@@ -40,6 +40,11 @@ def create_app(
     app.config.update(load_config(instance_path, env))
     if overrides:
         app.config.update(overrides)
+        if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+            # The driver's options follow the database actually used.
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+                app.config["SQLALCHEMY_DATABASE_URI"]
+            )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _configure_templates(app)

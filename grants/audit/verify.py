@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +41,13 @@ def stream_events() -> Iterator[dict[str, Any]]:
     result = db.session.execute(
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=BATCH)
     )
-    for row in result.scalars():
-        yield row_to_event(row)
-        db.session.expunge(row)
+    try:
+        for row in result.scalars():
+            yield row_to_event(row)
+            db.session.expunge(row)
+    finally:
+        # Verification stops at the first bad event: release the server-side cursor then too.
+        result.close()
 
 
 def verify_ledger() -> VerifyReport:
@@ -51,12 +56,14 @@ def verify_ledger() -> VerifyReport:
     seen: dict[int, str] = {}
 
     def watched() -> Iterator[dict[str, Any]]:
-        for event in stream_events():
-            if event["seq"] in wanted:
-                seen[event["seq"]] = event["hash"]
-            yield event
+        with closing(stream_events()) as events:
+            for event in events:
+                if event["seq"] in wanted:
+                    seen[event["seq"]] = event["hash"]
+                yield event
 
-    chain = verify_events(watched())
+    with closing(watched()) as events:
+        chain = verify_events(events)
     report = VerifyReport(
         ok=chain.ok,
         events=chain.events,

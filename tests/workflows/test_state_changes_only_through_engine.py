@@ -38,7 +38,7 @@ def status_writes(tree: ast.AST) -> list[int]:
                 and node.args[1].value == "status"
             ):
                 lines.append(node.lineno)
-    return lines
+    return sorted(lines)
 
 
 def test_no_status_is_written_outside_the_engine():
