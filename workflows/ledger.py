@@ -16,7 +16,7 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session
 
 from grants.models import AuditEvent, AuditHead
-from workflows.chain import event_hash
+from workflows.chain import canonical_json, event_hash
 
 
 def format_time(moment: dt.datetime) -> str:
@@ -65,8 +65,9 @@ def append_event(
             **{
                 **event,
                 "occurred_at": occurred_at,
-                "amounts": json.dumps(event["amounts"], sort_keys=True),
-                "changes": json.dumps(event["changes"], sort_keys=True),
+                # Stored as canonical JSON text, so verification can hash without re-encoding.
+                "amounts": canonical_json(event["amounts"]),
+                "changes": canonical_json(event["changes"]),
             }
         )
     )
