@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, g, redirect, render_template, url_for
+from werkzeug.wrappers import Response
 
+from forms.moves import MoveForm
 from grants.policy import ANY_STAFF, allow
-from grants.services import applications, programmes
-from grants.services.errors import NotFound
+from grants.services import applications, moves, programmes
+from grants.services.errors import NotFound, ServiceError
+from grants.web.helpers import show_error
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -30,8 +33,50 @@ def programme(programme_id: int) -> str:
 @bp.get("/applications/<int:application_id>")
 @allow(ANY_STAFF)
 def application(application_id: int) -> str:
+    return _application_page(application_id, None)
+
+
+@bp.post("/applications/<int:application_id>/moves/<trigger>")
+@allow(ANY_STAFF)
+def move(application_id: int, trigger: str) -> str | Response | tuple[str, int]:
+    form = MoveForm(prefix=trigger)
+    if form.validate_on_submit():
+        amount = getattr(form.amount, "pence", None) if form.amount.data else None
+        try:
+            moves.move_application(
+                g.user, application_id, trigger, form.expected_version(), form.reason.data, amount
+            )
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            return redirect(url_for("staff.application", application_id=application_id))
+    return _application_page(application_id, form), 400
+
+
+def _application_page(application_id: int, failed: MoveForm | None) -> str:
+    """The application with a button (and any inputs) for each move this user may make.
+    After a refused move, that move's form keeps what was typed and shows why."""
     try:
         found = applications.application_for(g.user, application_id)
     except NotFound:
         abort(404)
-    return render_template("applications/summary.html", application=found, staff_view=True)
+    options = moves.options(g.user, found)
+    forms = {}
+    for option in options:
+        move_form = (
+            failed if failed is not None and failed._prefix == f"{option.trigger}-" else None
+        )
+        forms[option.trigger] = move_form or MoveForm(prefix=option.trigger, formdata=None)
+        # Every form carries the version on screen now, so a retry is judged against it.
+        forms[option.trigger].version.data = str(found.version)
+    context = {"form": failed} if failed is not None else {}
+    return render_template(
+        "applications/summary.html",
+        application=found,
+        staff_view=True,
+        moves=options,
+        move_forms=forms,
+        **context,
+    )

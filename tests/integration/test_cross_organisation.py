@@ -88,10 +88,18 @@ def object_routes(app):
     return routes
 
 
+# Path parts that are not object ids get a real value, so the request reaches the view.
+OTHER_ARGUMENTS = {"trigger": "approve"}
+
+
 def url_for_rule(rule, ids):
     path = rule.rule
     for arg in rule.arguments:
-        path = path.replace(f"<int:{arg}>", str(ids[arg]))
+        if arg in OTHER_ARGUMENTS:
+            path = path.replace(f"<{arg}>", OTHER_ARGUMENTS[arg])
+        else:
+            path = path.replace(f"<int:{arg}>", str(ids[arg]))
+    assert "<" not in path, f"unfilled argument in {path}"
     return path
 
 
@@ -149,7 +157,8 @@ def test_every_staff_role_sees_only_staff_routes(app, world):
                 response = request(client, method, url)
                 body = response.get_data(as_text=True)
                 if rule.rule.startswith("/staff/"):
-                    assert response.status_code == 200, (role, url)
+                    # Staff may see every application; a bare POST is an incomplete form.
+                    assert response.status_code == (200 if method == "GET" else 400), (role, url)
                 elif rule.rule.startswith("/admin/"):
                     expected = {302} if role is StaffRole.ADMINISTRATOR else {403}
                     assert response.status_code in expected, (role, method, url)

@@ -1,0 +1,60 @@
+"""Making a workflow move from a page: load what the user may see, fire, commit, and turn a
+refusal into a message for the error summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grants.extensions import db
+from grants.models import Application, User
+from grants.services.applications import application_for
+from grants.services.errors import ServiceError
+from workflows.declaration import Transition
+from workflows.engine import available_triggers, fire
+from workflows.errors import WorkflowError
+
+
+@dataclass(frozen=True)
+class MoveOption:
+    trigger: str
+    label: str
+    needs_reason: bool
+    needs_amount: bool
+
+
+def options(user: User, application: Application) -> list[MoveOption]:
+    return [_option(t) for t in available_triggers(user, application)]
+
+
+def _option(transition: Transition) -> MoveOption:
+    return MoveOption(
+        trigger=transition.trigger,
+        label=transition.label,
+        needs_reason="reason" in transition.requires,
+        needs_amount="amount_pence" in transition.requires,
+    )
+
+
+def move_application(
+    user: User,
+    application_id: int,
+    trigger: str,
+    expected_version: int | None,
+    reason: str | None = None,
+    amount_pence: int | None = None,
+) -> Application:
+    """Fire ``trigger`` on an application the user can see; NotFound if they cannot."""
+    application = application_for(user, application_id)
+    payload: dict[str, Any] = {}
+    if reason:
+        payload["reason"] = reason.strip()
+    if amount_pence is not None:
+        payload["amount_pence"] = amount_pence
+    try:
+        fire(user, application, trigger, expected_version=expected_version, **payload)
+        db.session.commit()
+    except WorkflowError as refusal:
+        db.session.rollback()
+        raise ServiceError(refusal.message) from refusal
+    return application
