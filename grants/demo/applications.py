@@ -1,14 +1,16 @@
-"""Builds demo applications, with their answers and budget lines, from plain descriptions."""
+"""Demo applications, with their answers and budget lines, from plain descriptions, and the
+journey each one took through the workflow engine to where it is when the demo is loaded."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from grants.demo.dates import reference
-from grants.demo.people import owner_email
-from grants.extensions import db
+from grants.demo.people import Cast
+from grants.demo.timeline import Timeline
 from grants.models import (
     Application,
     ApplicationAnswer,
@@ -18,6 +20,11 @@ from grants.models import (
     Round,
     User,
 )
+
+S = ApplicationStatus
+# How far along the journey each state is; the journey stops at the spec's state.
+ASSESSED = (S.IN_ASSESSMENT, S.INFORMATION_REQUESTED, S.APPROVED, S.REJECTED)
+DECIDED = (S.APPROVED, S.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -33,12 +40,37 @@ class Line:
 class DemoApplication:
     organisation: str  # key in grants.demo.organisations
     title: str
-    status: ApplicationStatus
+    reached: ApplicationStatus  # where its journey has got to when the demo is loaded
     lines: tuple[Line, ...]
     answers: dict[str, str] = field(default_factory=dict)
     # How long after the round opened it was submitted; None for a draft.
     submitted_after: dt.timedelta | None = None
     created_by: str | None = None  # email; the organisation's owner when None
+    # The reasons given with the last move: the decision's, or the question asked.
+    decision: str | None = None
+    approved_pence: int | None = None  # less than requested; None approves it in full
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """When the office moved a round's applications on. A closed round is assessed and decided
+    all together; an open round's are taken as they come (None)."""
+
+    starts_at: dt.datetime | None = None  # None: the day after each submission
+    decided_at: dt.datetime | None = None  # None: five days after assessment starts
+
+
+@dataclass(frozen=True)
+class Booked:
+    """An application and when it was decided, for the awards that follow from it."""
+
+    spec: DemoApplication
+    application: Application
+    decided_at: dt.datetime | None
+
+    @property
+    def approved_pence(self) -> int:
+        return self.spec.approved_pence or self.application.amount_requested_pence
 
 
 def answers(
@@ -61,34 +93,82 @@ def answers(
     }
 
 
-def add_applications(
+def book_applications(
+    timeline: Timeline,
     round_: Round,
     specs: Sequence[DemoApplication],
     organisations: dict[str, Organisation],
-    users: dict[str, User],
-    now: dt.datetime,
-    decided_at: dt.datetime | None = None,
-) -> list[Application]:
-    """Adds the round's applications. References follow submission order, as the live
-    reference counter would have given them. Users must already be flushed (ids are needed)."""
-    submitted = sorted(
-        (spec for spec in specs if spec.submitted_after is not None),
-        key=lambda spec: spec.submitted_after or dt.timedelta(0),
-    )
-    sequence = {id(spec): number for number, spec in enumerate(submitted, start=1)}
-    applications = []
+    cast: Cast,
+    assessment: Assessment | None = None,
+) -> list[Booked]:
+    """Books each application's journey: started by its creator, submitted, assessed and
+    decided by the demo staff. Users must already be flushed (ids are needed)."""
+    assessment = assessment or Assessment()
+    numbers = itertools.count(1)  # the round's reference counter, taken at each submission
+
+    def give_reference(application: Application) -> None:
+        application.reference = reference(
+            round_.reference_prefix, round_.financial_year, next(numbers)
+        )
+
+    booked = []
     for spec in specs:
-        creator = users[spec.created_by or owner_email(spec.organisation)]
-        application = _application(round_, spec, organisations[spec.organisation], creator, now)
-        if id(spec) in sequence:
-            application.reference = reference(
-                round_.reference_prefix, round_.financial_year, sequence[id(spec)]
+        creator = cast.users[spec.created_by or cast.owner(spec.organisation).email]
+        submitted_at = round_.opens_at + spec.submitted_after if spec.submitted_after else None
+        # Applicants start a couple of days before they submit, but not before the round opens.
+        started = max((submitted_at or timeline.now) - dt.timedelta(days=2), round_.opens_at)
+        application = _application(round_, spec, organisations[spec.organisation], creator, started)
+        timeline.create(started, creator, application)
+        decided_at = None
+        if submitted_at is not None:
+            timeline.fire(
+                submitted_at,
+                creator,
+                application,
+                "submit",
+                before=lambda a=application: give_reference(a),
             )
-        if decided_at and spec.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
-            application.updated_at = decided_at
-        applications.append(application)
-    db.session.add_all(applications)
-    return applications
+            decided_at = _book_assessment(
+                timeline, application, spec, creator, cast, submitted_at, assessment
+            )
+        booked.append(Booked(spec, application, decided_at))
+    return booked
+
+
+def _book_assessment(
+    timeline: Timeline,
+    application: Application,
+    spec: DemoApplication,
+    creator: User,
+    cast: Cast,
+    submitted_at: dt.datetime,
+    assessment: Assessment,
+) -> dt.datetime | None:
+    if spec.reached not in ASSESSED:
+        return None
+    started = assessment.starts_at or submitted_at + dt.timedelta(days=1)
+    timeline.fire(started, cast.officer, application, "start_assessment")
+    if spec.reached is S.INFORMATION_REQUESTED:
+        asked = started + dt.timedelta(days=2)
+        timeline.fire(
+            asked, cast.assessor, application, "request_information", reason=spec.decision
+        )
+        return None
+    if spec.reached not in DECIDED:
+        return None
+    decided_at = assessment.decided_at or started + dt.timedelta(days=5)
+    if spec.reached is S.APPROVED:
+        timeline.fire(
+            decided_at,
+            cast.decision_maker,
+            application,
+            "approve",
+            amount_pence=spec.approved_pence or application.amount_requested_pence,
+            reason=spec.decision,
+        )
+    else:
+        timeline.fire(decided_at, cast.decision_maker, application, "reject", reason=spec.decision)
+    return decided_at
 
 
 def _application(
@@ -96,22 +176,15 @@ def _application(
     spec: DemoApplication,
     organisation: Organisation,
     creator: User,
-    now: dt.datetime,
+    started: dt.datetime,
 ) -> Application:
-    submitted_at = round_.opens_at + spec.submitted_after if spec.submitted_after else None
-    # Applicants start a couple of days before they submit, but not before the round opens.
-    started = (submitted_at or now) - dt.timedelta(days=2)
-    created_at = max(started, round_.opens_at)
-    application = Application(
+    # Built now, added to the session by the engine when the applicant starts it.
+    return Application(
         round=round_,
         organisation=organisation,
         created_by_id=creator.id,
-        status=spec.status,
         project_title=spec.title,
         amount_requested_pence=sum(line.pence for line in spec.lines),
-        submitted_at=submitted_at,
-        created_at=created_at,
-        updated_at=submitted_at or created_at,
         budget_lines=[
             BudgetLine(
                 position=position,
@@ -124,9 +197,8 @@ def _application(
         ],
         answers=[
             ApplicationAnswer(
-                question_key=key, value=value, updated_by_id=creator.id, updated_at=created_at
+                question_key=key, value=value, updated_by_id=creator.id, updated_at=started
             )
             for key, value in spec.answers.items()
         ],
     )
-    return application

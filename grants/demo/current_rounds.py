@@ -32,6 +32,70 @@ PREVENTION_OPEN = (
         },
         created_by="treasurer@saffronboxing.example.org",
     ),
+    # Three taken early and decided while the round is still open; their awards are in
+    # grants.demo.open_round_awards.
+    DemoApplication(
+        "highfields-yca",
+        "Friday night football in Spinney Hill Park",
+        ApplicationStatus.APPROVED,
+        (
+            Line("Staff costs", "Two qualified coaches, 24 Friday nights", 360_000),
+            Line("Venue hire", "Floodlit pitch hire", 180_000),
+            Line("Equipment", "Balls, bibs and portable goals", 100_000),
+        ),
+        answers(
+            "Free floodlit football on Friday nights, when calls about groups in the park peak.",
+            "Friday night ASB calls in Spinney Hill Park doubled over the last winter.",
+            "80 young people play regularly; Friday night ASB calls in the park fall.",
+            80,
+            [gss.LEICESTER],
+            ["asb", "youth-diversion"],
+        ),
+        _after(1, 3),
+        decision="Approved in full: the need is clear from the ward's ASB figures and the "
+        "group delivered its 2024 project well.",
+    ),
+    DemoApplication(
+        "saffron-boxing",
+        "Knife crime workshops at the club",
+        ApplicationStatus.APPROVED,
+        (
+            Line("Staff costs", "Mentor with lived experience, 10 workshops", 300_000),
+            Line("Resources", "Workbooks and short films", 90_000),
+            Line("Refreshments", "Food after each workshop", 60_000),
+        ),
+        answers(
+            "Ten workshops on knives, the law and getting out, led by a mentor who has been there.",
+            "Two of our members were stopped carrying knives this year.",
+            "60 young people attend; more say they would walk away from a knife.",
+            60,
+            [gss.LEICESTER],
+            ["knife-crime", "youth-diversion"],
+        ),
+        _after(2, 5),
+        decision="Approved at £3,900 of £4,500: the fund does not pay for refreshments.",
+        approved_pence=390_000,
+    ),
+    DemoApplication(
+        "loughborough-wsn",
+        "Walk Safe Loughborough: winter nights",
+        ApplicationStatus.APPROVED,
+        (
+            Line("Staff costs", "Volunteer coordinator, October to March", 300_000),
+            Line("Volunteer expenses", "Travel and subsistence", 80_000),
+            Line("Training", "Bystander training for new volunteers", 60_000),
+        ),
+        answers(
+            "Our trained volunteers walk women home from the town centre on winter weekends.",
+            "Our 2024 scheme showed the need is greatest on dark winter nights.",
+            "700 safe walks; women report feeling safer in the town centre.",
+            700,
+            [gss.CHARNWOOD],
+            ["vawg", "night-time-economy"],
+        ),
+        _after(3, 2),
+        decision="Approved in full: builds on the 2024 scheme, which met its targets.",
+    ),
     DemoApplication(
         "loughborough-wsn",
         "Safe at night: bystander training for Loughborough venues",
@@ -110,6 +174,8 @@ PREVENTION_OPEN = (
             ["youth-diversion", "substance-misuse"],
         ),
         _after(8, 3),
+        decision="Your budget has £900 for taxis home: how many young people need them, and "
+        "could the school minibus take them instead?",
     ),
     DemoApplication(
         "wigston-youth",

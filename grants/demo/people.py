@@ -4,6 +4,7 @@ Everyone shares DEMO_PASSWORD. Each staff member has a fixed authenticator key (
 "enter a setup key" option of any authenticator app), printed by ``flask demo load``:
 
     officer@opcc.example.org    22BOC2RWXXVX6XZU4FYXNEYRJBQJF2SR
+    officer2@opcc.example.org   WRPU6GBGBNOFFDV74ATEC7QZQKKNBX6S
     assessor@opcc.example.org   5WZBJ53YDVHEC3LGCRF7XQUBH5U2VFCA
     assessor2@opcc.example.org  C4IIHYEPYOMOS7BCMH4QANLY2IZHLFL5
     decisions@opcc.example.org  XPSGKAWOUSLLZONYTILQ6LSQZMOEO46N
@@ -45,6 +46,14 @@ STAFF = (
         "officer@opcc.example.org",
         "Priya Sharma",
         "22BOC2RWXXVX6XZU4FYXNEYRJBQJF2SR",
+    ),
+    # A second officer: whoever recommended an award may not approve its payments, so the
+    # demo's payments are approved by someone other than Priya.
+    StaffMember(
+        StaffRole.COMMISSIONING_OFFICER,
+        "officer2@opcc.example.org",
+        "Sam Bhatti",
+        "WRPU6GBGBNOFFDV74ATEC7QZQKKNBX6S",
     ),
     StaffMember(
         StaffRole.ASSESSOR,
@@ -116,26 +125,40 @@ def owner_email(organisation: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Cast:
+    """Who acts in the demo's history: the staff by part, and everyone by email."""
+
+    officer: User  # recommends awards and runs the day-to-day moves
+    second_officer: User  # approves payments: never the award's recommender or approver
+    assessor: User
+    decision_maker: User
+    finance: User
+    users: dict[str, User]
+
+    def owner(self, organisation: str) -> User:
+        return self.users[owner_email(organisation)]
+
+
 def add_people(
     organisations: dict[str, Organisation], password_hash: str
-) -> tuple[dict[str, User], list[str]]:
-    """Adds every demo user; returns them by email, and the sign-in lines to print."""
+) -> tuple[Cast, list[str]]:
+    """Adds every demo user; returns the cast, and the sign-in lines to print."""
     lines = []
+    users: dict[str, User] = {}
     for member in STAFF:
-        db.session.add(
-            User(
-                email=member.email,
-                full_name=member.full_name,
-                staff_role=member.role,
-                password_hash=password_hash,
-                totp_secret=member.totp_secret,
-            )
+        users[member.email] = User(
+            email=member.email,
+            full_name=member.full_name,
+            staff_role=member.role,
+            password_hash=password_hash,
+            totp_secret=member.totp_secret,
         )
+        db.session.add(users[member.email])
         lines.append(
             f"{member.role.label}: {member.email} / {DEMO_PASSWORD}"
             f" / authenticator key {member.totp_secret}"
         )
-    users: dict[str, User] = {}
     for person in ORGANISATION_USERS:
         organisation = organisations[person.organisation]
         user = User(email=person.email, full_name=person.full_name, password_hash=password_hash)
@@ -146,4 +169,12 @@ def add_people(
             lines.append(f"{organisation.name}: {person.email} / {DEMO_PASSWORD}")
         else:
             lines.append(f"{organisation.name} (member): {person.email} / {DEMO_PASSWORD}")
-    return users, lines
+    cast = Cast(
+        officer=users["officer@opcc.example.org"],
+        second_officer=users["officer2@opcc.example.org"],
+        assessor=users["assessor@opcc.example.org"],
+        decision_maker=users["decisions@opcc.example.org"],
+        finance=users["finance@opcc.example.org"],
+        users=users,
+    )
+    return cast, lines

@@ -6,15 +6,30 @@ from __future__ import annotations
 import datetime as dt
 
 from grants.demo import places as gss
-from grants.demo.applications import DemoApplication, Line, answers
+from grants.demo.applications import Assessment, DemoApplication, Line, answers
 from grants.demo.dates import london
 from grants.models import ApplicationStatus
 
 APPROVED = ApplicationStatus.APPROVED
 REJECTED = ApplicationStatus.REJECTED
+THRESHOLD = 65  # per cent: the round's funding threshold
 
-# Recommendations went to the senior management team after moderation on 21 November 2024.
-DECIDED_AT = london(dt.date(2024, 12, 3), 14)
+# Three officers marked every application from 29 October; recommendations went to the senior
+# management team after moderation on 21 November 2024.
+ASSESSMENT = Assessment(
+    starts_at=london(dt.date(2024, 10, 29), 9), decided_at=london(dt.date(2024, 12, 3), 14)
+)
+
+
+def moderated(score: int) -> str:
+    """The decision's reasons: the moderated score against the threshold (2 applications
+    scored 70% or more, 5 60% or more, 4 40% or more and 1 less)."""
+    if score >= THRESHOLD:
+        return (
+            f"Scored {score}% at moderation on 21 November 2024, at or above the {THRESHOLD}% "
+            "funding threshold; recommended to and approved by the senior management team."
+        )
+    return f"Scored {score}% at moderation on 21 November 2024, below the {THRESHOLD}% threshold."
 
 
 def _after(days: int, hours: int) -> dt.timedelta:
@@ -42,6 +57,7 @@ PEOPLE_ZONES = (
             ["knife-crime", "youth-diversion"],
         ),
         _after(6, 2),
+        decision=moderated(76),
     ),
     DemoApplication(
         "highfields-yca",
@@ -62,6 +78,7 @@ PEOPLE_ZONES = (
             ["asb", "youth-diversion"],
         ),
         _after(20, 5),
+        decision=moderated(71),
     ),
     DemoApplication(
         "loughborough-wsn",
@@ -82,6 +99,7 @@ PEOPLE_ZONES = (
             ["vawg", "night-time-economy"],
         ),
         _after(14, 1),
+        decision=moderated(68),
     ),
     DemoApplication(
         "wigston-youth",
@@ -102,6 +120,7 @@ PEOPLE_ZONES = (
             ["asb", "youth-diversion"],
         ),
         _after(9, 7),
+        decision=moderated(67),
     ),
     DemoApplication(
         "coalville-kitchen",
@@ -122,6 +141,7 @@ PEOPLE_ZONES = (
             ["youth-diversion", "substance-misuse"],
         ),
         _after(3, 4),
+        decision=moderated(66),
     ),
     DemoApplication(
         "melton-streetspace",
@@ -142,6 +162,7 @@ PEOPLE_ZONES = (
             ["asb"],
         ),
         _after(17, 6),
+        decision=moderated(65),
     ),
     DemoApplication(
         "rutland-rural-watch",
@@ -161,6 +182,7 @@ PEOPLE_ZONES = (
             ["rural-crime"],
         ),
         _after(27, 3),
+        decision=moderated(61),
     ),
     DemoApplication(
         "saffron-boxing",
@@ -179,6 +201,7 @@ PEOPLE_ZONES = (
             ["youth-diversion"],
         ),
         _after(25, 8),
+        decision=moderated(52),
     ),
     DemoApplication(
         "highfields-yca",
@@ -198,6 +221,7 @@ PEOPLE_ZONES = (
             ["hate-crime"],
         ),
         _after(24, 2),
+        decision=moderated(48),
     ),
     DemoApplication(
         "melton-streetspace",
@@ -217,6 +241,7 @@ PEOPLE_ZONES = (
             ["asb"],
         ),
         _after(26, 5),
+        decision=moderated(44),
     ),
     DemoApplication(
         "loughborough-wsn",
@@ -235,6 +260,7 @@ PEOPLE_ZONES = (
             ["vawg"],
         ),
         _after(22, 4),
+        decision=moderated(41),
     ),
     DemoApplication(
         "wigston-youth",
@@ -254,5 +280,6 @@ PEOPLE_ZONES = (
             ["road-safety"],
         ),
         _after(19, 6),
+        decision=moderated(35),
     ),
 )

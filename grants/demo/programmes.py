@@ -25,6 +25,9 @@ class DemoRounds:
     prevention_open: Round
     people_zones: Round
     csp: Round
+    # The programmes with no rounds: their history is a bid and contracts.
+    safer_streets: Programme
+    victim_first: Programme
 
 
 def _years(first: int, current: int, at_least_to: int) -> range:
@@ -97,7 +100,7 @@ def add_programmes(priorities: dict[str, Priority], now: dt.datetime) -> DemoRou
         dict.fromkeys(_years(2025, current_fy, 2026), 50_000_000),
         pick("asb", "domestic-abuse", "neighbourhood-crime", "knife-crime", "hate-crime"),
     )
-    _programme(
+    safer_streets = _programme(
         "safer-streets-5",
         "Safer Streets Fund round 5",
         ProgrammeKind.EXTERNAL_BID,
@@ -107,7 +110,7 @@ def add_programmes(priorities: dict[str, Priority], now: dt.datetime) -> DemoRou
         pick("vawg", "asb", "neighbourhood-crime"),
         funder_name="Home Office",
     )
-    _programme(
+    victim_first = _programme(
         "victim-first",
         "Victim First victims' service",
         ProgrammeKind.COMMISSIONED_SERVICE,
@@ -120,6 +123,8 @@ def add_programmes(priorities: dict[str, Priority], now: dt.datetime) -> DemoRou
         prevention_open=_open_prevention_round(prevention, today, current_fy),
         people_zones=_people_zones_round(prevention),
         csp=_csp_round(csp, today, current_fy),
+        safer_streets=safer_streets,
+        victim_first=victim_first,
     )
     db.session.add_all([rounds.prevention_open, rounds.people_zones, rounds.csp])
     return rounds

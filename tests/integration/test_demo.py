@@ -10,20 +10,35 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from grants.audit.reconcile import reconcile
+from grants.audit.verify import verify_ledger
 from grants.demo import DemoAlreadyLoaded, load_demo
 from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
+    AuditEvent,
+    Award,
+    AwardStatus,
     Base,
+    Contract,
+    ContractStatus,
+    ExternalBid,
+    ExternalBidStatus,
     Membership,
     MembershipRole,
+    MonitoringReturn,
     Organisation,
     OrganisationType,
+    OutboxJob,
+    PaymentStatus,
     Place,
     Priority,
+    Procurement,
+    ProcurementStatus,
     Programme,
     ProgrammeKind,
+    ReturnStatus,
     Round,
     StaffRole,
     User,
@@ -32,6 +47,7 @@ from grants.models import (
 from grants.security import totp
 from grants.services.programmes import open_rounds_summary
 from tests.conftest import post_form
+from workflows.registry import BY_NAME
 
 SIGN_IN_LINE = re.compile(
     r"^(?P<who>[^:]+): (?P<email>\S+@\S+) / (?P<password>\S+)"
@@ -67,6 +83,7 @@ def test_load_prints_a_sign_in_for_every_user(app, ctx):
     staff = [person for person in people if person["key"]]
     assert {person["email"] for person in staff} >= {
         "officer@opcc.example.org",
+        "officer2@opcc.example.org",
         "assessor@opcc.example.org",
         "assessor2@opcc.example.org",
         "decisions@opcc.example.org",
@@ -194,6 +211,14 @@ def test_current_rounds_follow_the_date_of_loading(app, ctx):
         select(Application.reference).where(Application.round_id == open_round.id)
     )
     assert "PF-3031-0001" in set(references)
+    assert reconcile() == []
+
+
+def test_history_before_now_is_refused(app, ctx):
+    # The fixed history (People Zones awards to November 2025) cannot be told as past before it.
+    with pytest.raises(ValueError, match="after"):
+        load_demo(now=dt.datetime(2025, 6, 1, 10, tzinfo=dt.UTC))
+    assert count(User) == 0 and count(AuditEvent) == 0
 
 
 def test_second_load_refuses_and_changes_nothing(app, ctx):
@@ -215,7 +240,7 @@ def test_every_printed_staff_sign_in_works(app):
     with app.app_context():
         lines = load_demo()
     staff = [person for person in sign_ins(lines) if person["key"]]
-    assert len(staff) == 6
+    assert len(staff) == 7
     for person in staff:
         client = app.test_client()
         password = post_form(
@@ -246,3 +271,128 @@ def test_every_printed_community_sign_in_works(app):
         dashboard = client.get("/dashboard")
         assert dashboard.headers["Location"].startswith("/organisations/")
         assert client.get(dashboard.headers["Location"]).status_code == 200, person["email"]
+
+
+COMMITTED = {PaymentStatus.CLAIMED, PaymentStatus.APPROVED, PaymentStatus.PAID}
+FINISHED = {ReturnStatus.ACCEPTED, ReturnStatus.WAIVED}
+
+
+def events() -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+
+
+def test_the_history_is_in_the_ledger_and_checkpointed(app, ctx):
+    load_demo()
+    report = verify_ledger()
+    assert report.ok, report.problems
+    assert report.events > 50 and report.checkpoints == 1
+    assert reconcile() == []
+
+    history = events()
+    # Told in the order it happened, all of it before loading.
+    times = [event.occurred_at for event in history]
+    assert times == sorted(times) and times[-1] <= utcnow()
+    # Every object began at its lifecycle's initial state, with a creation event; every
+    # state since came from a move (reconcile checks that its history ends at its status).
+    first: dict[tuple[str, int], AuditEvent] = {}
+    for event in history:
+        first.setdefault((event.object_type, event.object_id), event)
+    assert {e.object_type for e in first.values()} == set(BY_NAME)
+    for (object_type, _), event in first.items():
+        assert event.action == "create" and event.from_state is None
+        assert event.to_state == BY_NAME[object_type].initial.value
+    # The history's follow-ups (emails about decisions made long ago) are never sent now.
+    assert count(OutboxJob) > 0
+    assert db.session.scalar(select(func.count()).where(OutboxJob.dispatched_at.is_(None))) == 0
+
+
+def test_audit_commands_pass_on_the_demo(app):
+    with app.app_context():
+        load_demo()
+    runner = app.test_cli_runner()
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.startswith("OK:") and "1 checkpoints agree" in verified.output
+    reconciled = runner.invoke(args=["audit", "reconcile"])
+    assert reconciled.exit_code == 0, reconciled.output
+
+
+def test_awards_payments_and_returns(app, ctx):
+    load_demo()
+    today = utcnow().date()
+    awards = db.session.scalars(select(Award).order_by(Award.reference)).all()
+    people_zones = [a for a in awards if a.reference.startswith("PZ-2425-")]
+    assert len(people_zones) == 6
+    assert sum(a.amount_pence for a in people_zones) == 3_930_540
+    for award in awards:
+        assert award.reference == f"{db.session.get(Application, award.application_id).reference}-A"
+        committed = [p for p in award.payments if p.status in COMMITTED]
+        assert sum(p.amount_pence for p in award.payments) <= award.amount_pence
+        for year in award.years:
+            in_year = [p for p in committed if p.financial_year == year.financial_year]
+            assert sum(p.amount_pence for p in in_year) <= year.amount_pence
+        for payment in award.payments:
+            # Segregation of duties: no one approves payments on an award they recommended or
+            # approved, and no one pays a payment they approved.
+            if payment.approved_by_id is not None:
+                assert payment.approved_by_id not in {
+                    award.approved_by_id,
+                    award.recommended_by_id,
+                }
+            if payment.status is PaymentStatus.PAID:
+                assert payment.paid_by_id not in {None, payment.approved_by_id}
+                assert payment.paid_on and payment.payment_reference
+
+    closed = [a for a in awards if a.status is AwardStatus.CLOSED]
+    assert closed
+    for award in closed:
+        assert award.returns and all(r.status in FINISHED for r in award.returns)
+        final = [p for p in award.payments if p.is_final]
+        assert final and all(p.status is PaymentStatus.PAID for p in final)
+        assert sum(p.amount_pence for p in award.payments) == award.amount_pence
+
+    offered = [a for a in awards if a.status is AwardStatus.OFFERED]
+    assert offered and all(a.offer_expires_at > utcnow() for a in offered)
+    assert {a.status for a in awards} >= {AwardStatus.ACCEPTED, AwardStatus.ACTIVE}
+    assert {p.status for a in awards for p in a.payments} == set(PaymentStatus) - {
+        PaymentStatus.REJECTED
+    }
+
+    returns = db.session.scalars(select(MonitoringReturn)).all()
+    statuses = {r.status for r in returns}
+    assert statuses >= {ReturnStatus.ACCEPTED, ReturnStatus.SUBMITTED, ReturnStatus.WAIVED}
+    # "Overdue" is not a state: it is an open return whose due date has passed.
+    assert any(r.status is ReturnStatus.OPEN and r.due_date < today for r in returns)
+
+
+def test_victim_first_and_safer_streets(app, ctx):
+    load_demo()
+    first, second = db.session.scalars(select(Contract).order_by(Contract.starts_on)).all()
+    assert first.provider.name == second.provider.name == "Catch22"
+    assert first.status is ContractStatus.ENDED
+    assert (first.starts_on, first.ends_on) == (dt.date(2018, 8, 1), dt.date(2023, 7, 31))
+    assert first.extensions_used == first.extension_options == 1
+    assert second.status is ContractStatus.ACTIVE
+    assert (second.starts_on, second.ends_on) == (dt.date(2024, 4, 1), dt.date(2027, 3, 31))
+
+    procurement = db.session.scalars(select(Procurement)).one()
+    assert procurement.status is ProcurementStatus.CONTRACTED
+    assert procurement.replaces is first and procurement.awarded_to_id == first.provider_id
+    assert procurement.estimated_value_pence == 150_000_000
+    assert procurement.awarded_value_pence == 250_000_000
+    awarded = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.object_type == "procurement", AuditEvent.action == "award"
+        )
+    ).one()
+    # Above the estimate, so the decision maker's.
+    assert awarded.actor_role == StaffRole.DECISION_MAKER.value
+    assert procurement.standstill_ends_on < awarded.occurred_at.date() + dt.timedelta(days=14)
+
+    bid = db.session.scalars(select(ExternalBid)).one()
+    assert bid.status is ExternalBidStatus.DELIVERING and bid.funder_name == "Home Office"
+    assert bid.amount_requested_pence == bid.amount_awarded_pence == 96_059_134
+    delivery = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "start_delivery")
+    ).one()
+    assert delivery.occurred_at.astimezone(LONDON).date() == dt.date(2023, 10, 1)
