@@ -12,6 +12,7 @@ from workflows.declaration import (
     SYSTEM,
     Lifecycle,
     Move,
+    owner_id,
     transition,
 )
 
@@ -56,13 +57,20 @@ def stamp_submission(move: Move) -> None:
     move.obj.submitted_at = move.now
 
 
+def record_approved_amount(move: Move) -> None:
+    move.obj.amount_approved_pence = move.payload["amount_pence"]
+
+
 LIFECYCLE = Lifecycle(
     name="application",
     model=Application,
     states=ApplicationStatus,
     initial=S.DRAFT,
-    owner_organisation=lambda application: application.organisation_id,
-    amounts=lambda application: {"requested_pence": application.amount_requested_pence},
+    owner_organisation=lambda application: owner_id(application, "organisation"),
+    amounts=lambda application: {
+        "requested_pence": application.amount_requested_pence,
+        "approved_pence": application.amount_approved_pence or 0,
+    },
     creators=frozenset({APPLICANT}),
     transitions=[
         transition(
@@ -99,6 +107,7 @@ LIFECYCLE = Lifecycle(
             [DECISION_MAKER, OFFICER],
             "Approve",
             guards=[approved_amount_fits],
+            effect=record_approved_amount,
             requires={"amount_pence": "Enter the amount approved"},
             jobs=["email.application_decided"],
         ),

@@ -4,11 +4,28 @@ active → closed once everything is in; active or suspended → terminated with
 from __future__ import annotations
 
 from grants.models import Award, AwardStatus, PaymentStatus, ReturnStatus
-from workflows.declaration import APPLICANT, DECISION_MAKER, OFFICER, SYSTEM, Lifecycle, Move
+from workflows.declaration import (
+    APPLICANT,
+    DECISION_MAKER,
+    OFFICER,
+    SYSTEM,
+    Lifecycle,
+    Move,
+    owner_id,
+)
 from workflows.declaration import transition as t
 
 S = AwardStatus
+OPEN_AWARD = {S.OFFERED, S.ACCEPTED, S.ACTIVE, S.SUSPENDED}
 FINISHED_RETURNS = {ReturnStatus.ACCEPTED, ReturnStatus.WAIVED}
+
+
+def award_still_open(move: Move) -> str | None:
+    """For things added to an award (payments, returns, variations): not once it has ended."""
+    if move.obj.award.status not in OPEN_AWARD:
+        state = move.obj.award.status.value
+        return f"Nothing can be added to an award that is {state}"
+    return None
 
 
 def offer_not_expired(move: Move) -> str | None:
@@ -55,7 +72,7 @@ LIFECYCLE = Lifecycle(
     model=Award,
     states=AwardStatus,
     initial=S.OFFERED,
-    owner_organisation=lambda award: award.organisation_id,
+    owner_organisation=lambda award: owner_id(award, "organisation"),
     amounts=lambda award: {
         "amount_pence": award.amount_pence,
         "clawback_pence": award.clawback_pence,

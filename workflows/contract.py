@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from grants.models import Contract, ContractStatus
-from workflows.declaration import DECISION_MAKER, OFFICER, SYSTEM, Lifecycle, Move
+from workflows.declaration import DECISION_MAKER, OFFICER, SYSTEM, Lifecycle, Move, owner_id
 from workflows.declaration import transition as t
 
 S = ContractStatus
@@ -32,7 +32,7 @@ LIFECYCLE = Lifecycle(
     model=Contract,
     states=ContractStatus,
     initial=S.MOBILISING,
-    owner_organisation=lambda contract: contract.provider_id,
+    owner_organisation=lambda contract: owner_id(contract, "provider"),
     amounts=lambda contract: {"annual_value_pence": contract.annual_value_pence},
     creators=frozenset({OFFICER, DECISION_MAKER}),
     transitions=[

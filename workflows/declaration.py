@@ -28,6 +28,15 @@ ADMINISTRATOR = StaffRole.ADMINISTRATOR.value
 ALL_ROLES = (APPLICANT, SYSTEM, OFFICER, ASSESSOR, DECISION_MAKER, FINANCE, ADMINISTRATOR)
 
 
+def owner_id(obj: Any, relationship: str) -> int | None:
+    """The id of a parent organisation, whether the object is saved yet or not."""
+    value = getattr(obj, f"{relationship}_id", None)
+    if value is None:
+        parent = getattr(obj, relationship, None)
+        value = parent.id if parent is not None else None
+    return value
+
+
 @dataclass(frozen=True)
 class Move:
     """What a guard or effect sees: who is acting, as what, on what, with which inputs."""
@@ -97,8 +106,9 @@ class Lifecycle:
     owner_organisation: Callable[[Any], int | None]
     # Money on the object, recorded with every event (whole pence).
     amounts: Callable[[Any], dict[str, int]] = lambda obj: {}
-    # Roles that may create the object (the creation event).
+    # Roles that may create the object (the creation event), and what must hold first.
     creators: frozenset[str] = frozenset()
+    creation_guards: tuple[Guard, ...] = ()
     machine: Machine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

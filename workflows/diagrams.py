@@ -62,8 +62,11 @@ def document() -> str:
     for lifecycle in LIFECYCLES:
         title = lifecycle.name.replace("_", " ").capitalize()
         creators = ", ".join(sorted(lifecycle.creators))
+        only_while = "; ".join(g.__name__.replace("_", " ") for g in lifecycle.creation_guards)
+        condition = f" (only while: {only_while})" if only_while else ""
         parts.append(
-            f"## {title}\n\nStarts as `{lifecycle.initial.value}`; created by {creators}.\n\n"
+            f"## {title}\n\nStarts as `{lifecycle.initial.value}`; created by {creators}"
+            f"{condition}.\n\n"
             f"```mermaid\n{mermaid(lifecycle)}\n```\n\n{transition_table(lifecycle)}\n"
         )
     return "\n".join(parts)

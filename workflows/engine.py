@@ -99,19 +99,29 @@ def create(
     session: Session | None = None,
     reason: str | None = None,
 ) -> dict[str, Any]:
-    """Add a new object at its lifecycle's initial state and record its creation."""
+    """Add a new object at its lifecycle's initial state and record its creation.
+    Role and creation guards are checked before anything is added, so a refusal leaves
+    nothing behind; the object's parents must be set as relationships (e.g. ``award=...``)."""
     session = session or db.session
     lifecycle = lifecycle_of(obj)
+    what = _words(lifecycle.name)
     if getattr(obj, "status", None) is None:
         obj.status = lifecycle.initial
     if obj.status is not lifecycle.initial:
-        raise NotAllowedFromState(f"A new {lifecycle.name} starts as {lifecycle.initial.value}")
+        raise NotAllowedFromState(f"A new {what} starts as {lifecycle.initial.value}")
+    with session.no_autoflush:
+        role = role_of(actor, obj, lifecycle)
+        if role is None or role not in lifecycle.creators:
+            _detach(session, obj)
+            raise NotPermitted(f"You do not have permission to create this {what}")
+        move = Move(actor, role, obj, "create", {}, now or utcnow())
+        for guard in lifecycle.creation_guards:
+            reason = guard(move)
+            if reason:
+                _detach(session, obj)
+                raise GuardFailed(reason)
     session.add(obj)
     session.flush()
-    role = role_of(actor, obj, lifecycle)
-    if role is None or role not in lifecycle.creators:
-        session.expunge(obj)
-        raise NotPermitted(f"You do not have permission to create this {_words(lifecycle.name)}")
     return append_event(
         session,
         occurred_at=now or utcnow(),
@@ -127,6 +137,20 @@ def create(
         changes={},
         reason=reason,
     )
+
+
+def _detach(session: Session, obj: Any) -> None:
+    """Undo attaching a refused new object to its parents' collections, so a later flush does
+    not trip over it."""
+    for relationship in obj.__mapper__.relationships:
+        parent = getattr(obj, relationship.key, None)
+        backref = relationship.back_populates
+        if parent is not None and backref and not relationship.uselist:
+            collection = getattr(parent, backref, None)
+            if isinstance(collection, list) and obj in collection:
+                collection.remove(obj)
+    if obj in session:
+        session.expunge(obj)
 
 
 def available_triggers(actor: User | None, obj: Any) -> list[Transition]:

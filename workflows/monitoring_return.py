@@ -4,6 +4,7 @@ scheduled or open → waived with a reason. "Overdue" is derived from the due da
 from __future__ import annotations
 
 from grants.models import MonitoringReturn, ReturnStatus
+from workflows.award import award_still_open
 from workflows.declaration import APPLICANT, OFFICER, SYSTEM, Lifecycle, Move
 from workflows.declaration import transition as t
 
@@ -24,6 +25,7 @@ LIFECYCLE = Lifecycle(
     states=ReturnStatus,
     initial=S.SCHEDULED,
     owner_organisation=lambda monitoring_return: monitoring_return.award.organisation_id,
+    creation_guards=(award_still_open,),
     creators=frozenset({OFFICER, SYSTEM}),
     transitions=[
         t("open", S.SCHEDULED, S.OPEN, [SYSTEM, OFFICER], "Open the return"),

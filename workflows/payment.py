@@ -4,6 +4,7 @@ advance are approved without a claim. Never beyond what remains of the award."""
 from __future__ import annotations
 
 from grants.models import AwardStatus, Payment, PaymentStatus
+from workflows.award import award_still_open
 from workflows.declaration import (
     APPLICANT,
     DECISION_MAKER,
@@ -74,6 +75,7 @@ LIFECYCLE = Lifecycle(
     initial=S.SCHEDULED,
     owner_organisation=lambda payment: payment.award.organisation_id,
     amounts=lambda payment: {"amount_pence": payment.amount_pence},
+    creation_guards=(award_still_open,),
     creators=frozenset({OFFICER, APPLICANT}),
     transitions=[
         t("claim", S.SCHEDULED, S.CLAIMED, [APPLICANT], "Claim the payment",

@@ -3,6 +3,7 @@ Contracting waits out the standstill period (8 working days, Procurement Act 202
 
 from __future__ import annotations
 
+from grants.filters import LONDON
 from grants.models import Procurement, ProcurementStatus
 from grants.working_days import add_working_days
 from workflows.declaration import DECISION_MAKER, OFFICER, Lifecycle, Move
@@ -25,7 +26,7 @@ def award_within_authority(move: Move) -> str | None:
 
 def standstill_over(move: Move) -> str | None:
     ends = move.obj.standstill_ends_on
-    if ends is None or move.now.date() <= ends:
+    if ends is None or move.now.astimezone(LONDON).date() <= ends:
         return f"The standstill period runs until {ends:%d %B %Y}" if ends else "Not awarded"
     return None
 
@@ -35,7 +36,8 @@ def record_award(move: Move) -> None:
     procurement.awarded_value_pence = move.payload["awarded_value_pence"]
     procurement.awarded_to_id = move.payload["awarded_to_id"]
     procurement.awarded_at = move.now
-    procurement.standstill_ends_on = add_working_days(move.now.date(), STANDSTILL_WORKING_DAYS)
+    decided_on = move.now.astimezone(LONDON).date()  # working days run on the London calendar
+    procurement.standstill_ends_on = add_working_days(decided_on, STANDSTILL_WORKING_DAYS)
 
 
 LIFECYCLE = Lifecycle(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grants.models import Variation, VariationStatus
+from workflows.award import award_still_open
 from workflows.declaration import APPLICANT, DECISION_MAKER, OFFICER, Lifecycle
 from workflows.declaration import transition as t
 
@@ -14,6 +15,7 @@ LIFECYCLE = Lifecycle(
     states=VariationStatus,
     initial=S.REQUESTED,
     owner_organisation=lambda variation: variation.award.organisation_id,
+    creation_guards=(award_still_open,),
     creators=frozenset({APPLICANT, OFFICER}),
     transitions=[
         t("approve", S.REQUESTED, S.APPROVED, [OFFICER, DECISION_MAKER], "Approve the variation",

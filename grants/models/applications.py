@@ -44,6 +44,8 @@ class Application(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     project_title: Mapped[str] = mapped_column(String(200), default="")
     amount_requested_pence: Mapped[int] = mapped_column(Pence(), default=0)
+    # Set by the decision: may be less than requested, never more.
+    amount_approved_pence: Mapped[int | None] = mapped_column(Pence())
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

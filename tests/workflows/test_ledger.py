@@ -266,3 +266,37 @@ def test_returns_lifecycle_reaches_accepted(ctx):
     db.session.commit()
     assert monitoring_return.status is ReturnStatus.ACCEPTED
     assert reconcile() == []
+
+
+def test_nothing_can_be_added_to_a_closed_award_and_a_refused_creation_leaves_nothing(ctx):
+    from grants.models import AwardStatus, Payment
+    from workflows.engine import create
+
+    world, count = fresh_world_with_history(4)
+    award = world.objects["award"]
+    award_id = award.id
+    officer = world.actors[OFFICER]
+    db.session.execute(text("UPDATE awards SET status = 'closed' WHERE id = :i"), {"i": award_id})
+    db.session.commit()
+    db.session.expire_all()
+    assert award.status is AwardStatus.CLOSED
+    payments_before = db.session.scalar(select(func.count()).select_from(Payment))
+    with pytest.raises(GuardFailed, match="Nothing can be added to an award that is closed"):
+        create(officer, Payment(award=award, financial_year=2026, amount_pence=1, is_final=True))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == payments_before
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == count
+
+
+def test_a_refused_creation_by_the_wrong_role_leaves_nothing(ctx):
+    from grants.models import Payment
+    from workflows.engine import create
+
+    world, count = fresh_world_with_history(4)
+    before = db.session.scalar(select(func.count()).select_from(Payment))
+    with pytest.raises(NotPermitted):
+        create(world.outsider, Payment(award=world.objects["award"], financial_year=2026,
+                                       amount_pence=1))  # fmt: skip
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == before
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == count

@@ -128,7 +128,12 @@ class RandomHistories(RuleBasedStateMachine):
             period_end=today,
             due_date=today + dt.timedelta(days=days),
         )
-        create(self.world.actors[OFFICER], monitoring_return)
+        try:
+            create(self.world.actors[OFFICER], monitoring_return)
+        except WorkflowError:
+            db.session.rollback()
+            event("return refused")
+            return
         db.session.commit()
         self.returns.append(monitoring_return)
 
