@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import delete, inspect
 
 from grants import create_app
@@ -31,6 +32,12 @@ from grants.models import (
 from grants.security import totp
 from grants.security.passwords import hash_password
 from tests.ledger_admin import wipe_ledger
+
+# CI replays the same examples every run, so a landing is never decided by luck; local runs
+# keep exploring new ones (and remember failures in .hypothesis/).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 PASSWORD = "correct horse battery staple"
 LEDGER_TABLES = {"audit_events", "audit_head"}

@@ -188,3 +188,12 @@ def test_object_ids_that_do_not_exist_are_404_not_403(app, world):
         sign_in_as(client, db.session.get(User, world["outsiders"]["owner of B"]))
     assert client.get("/applications/999999").status_code == 404
     assert client.get(f"/applications/{world['ids']['application_id']}").status_code == 404
+
+
+def test_links_in_tables_are_links_not_escaped_text(app, world):
+    client = app.test_client()
+    with app.app_context():
+        sign_in_as(client, db.session.get(User, world["insiders"][0]))
+    html = client.get(f"/organisations/{world['ids']['organisation_id']}").text
+    assert f'<a class="govuk-link" href="/applications/{world["ids"]["application_id"]}">' in html
+    assert "&lt;a class" not in html

@@ -115,7 +115,12 @@ class RandomHistories(RuleBasedStateMachine):
         payment = Payment(
             award=self.award, financial_year=2026, amount_pence=amount, is_final=final
         )
-        create(self.world.actors[OFFICER], payment)
+        try:
+            create(self.world.actors[OFFICER], payment)
+        except WorkflowError:  # e.g. the award has ended: nothing can be added to it
+            db.session.rollback()
+            event("payment refused")
+            return
         db.session.commit()
         self.payments.append(payment)
 
