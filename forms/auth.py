@@ -175,3 +175,27 @@ class AccountSetupForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     full_name = _full_name_field()
     submit = SubmitField("Accept invitation", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[Length(max=200, message="Password is too long")],
+        widget=GovPasswordInput(),
+    )
+    password = PasswordField(
+        "New password",
+        description=PASSWORD_HINT,
+        validators=[required("Enter a new password"), _password_strength],
+        widget=GovPasswordInput(),
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[required("Confirm your new password")],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Save password", widget=GovSubmitInput())
+
+    def validate_confirm(self, field) -> None:  # type: ignore[no-untyped-def]
+        if field.data and field.data != self.password.data:
+            raise ValidationError("The passwords do not match")

@@ -123,9 +123,12 @@ class DatabaseSessionInterface(SessionInterface):
         response.vary.add("Cookie")
 
 
-def revoke_sessions_of(user_id: int) -> None:
-    """End every live session of a user (deactivation, password change)."""
-    db.session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+def revoke_sessions_of(user_id: int, except_id: str | None = None) -> None:
+    """End every live session of a user (deactivation), or every other one (password change)."""
+    statement = delete(WebSession).where(WebSession.user_id == user_id)
+    if except_id is not None:
+        statement = statement.where(WebSession.id_hash != token_hash(except_id))
+    db.session.execute(statement)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

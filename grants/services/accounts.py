@@ -208,6 +208,10 @@ def check_second_factor(user_id: int, code: str) -> User:
     return user
 
 
+def has_password(user: User) -> bool:
+    return user.password_hash is not None
+
+
 def active_user(user_id: int | None) -> User | None:
     """The signed-in user for a session, or None once they have been deactivated."""
     if user_id is None:
@@ -446,3 +450,14 @@ def members_of(organisation_id: int) -> list[Membership]:
             .order_by(User.full_name)
         )
     )
+
+
+def change_password(user: User, current: str | None, new: str, keep_session_id: str | None) -> None:
+    """Set or change a password. Someone who already has one must give it; every other session
+    of theirs ends, so a password changed after a compromise locks the intruder out."""
+    _throttle(f"password-change:user:{user.id}", PASSWORD_ATTEMPTS_PER_EMAIL)
+    if user.password_hash is not None and not verify_password(user.password_hash, current or ""):
+        raise ServiceError("Your current password is not correct", field="current_password")
+    user.password_hash = hash_password(new)
+    revoke_sessions_of(user.id, except_id=keep_session_id)
+    db.session.commit()

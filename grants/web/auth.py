@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from forms.admin import ConfirmForm
@@ -16,6 +16,7 @@ from forms.auth import (
     EmailLinkForm,
     PasswordSignInForm,
     RegisterForm,
+    SetPasswordForm,
 )
 from grants.policy import PUBLIC, SIGNED_IN, allow
 from grants.services import accounts
@@ -194,3 +195,32 @@ def sign_out() -> Response:
 @allow(PUBLIC)
 def signed_out() -> str:
     return render_template("auth/signed_out.html")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def change_password() -> str | Response:
+    form = SetPasswordForm()
+    has_password = accounts.has_password(g.user)
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                g.user,
+                form.current_password.data,
+                form.password.data,
+                session.sid,  # type: ignore[attr-defined]
+            )
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            return redirect(url_for("auth.password_saved"))
+    status = 200 if not form.errors else 400
+    return render_template(
+        "auth/change_password.html", form=form, has_password=has_password
+    ), status
+
+
+@bp.get("/account/password/saved")
+@allow(SIGNED_IN)
+def password_saved() -> str:
+    return render_template("auth/password_saved.html")
