@@ -12,11 +12,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from grants.models import AuditEvent, AuditHead
 from workflows.chain import canonical_json, event_hash
+
+ADVANCE_HEAD = text("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+INSERT_EVENT = AuditEvent.__table__.insert()
+SET_HEAD_HASH = (
+    AuditHead.__table__.update().where(AuditHead.__table__.c.id == 1).values(hash=bindparam("hash"))
+)
 
 
 def format_time(moment: dt.datetime) -> str:
@@ -39,9 +45,10 @@ def append_event(
     changes: Mapping[str, Any],
     reason: str | None,
 ) -> dict[str, Any]:
-    seq, prev_hash = session.execute(
-        text("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-    ).one()
+    # Core statements on the session's connection: the ORM's execution path costs more than
+    # the database round trips here, and this runs inside every transition.
+    connection = session.connection()
+    seq, prev_hash = connection.execute(ADVANCE_HEAD).one()
     event: dict[str, Any] = {
         "seq": seq,
         "occurred_at": format_time(occurred_at),
@@ -60,18 +67,17 @@ def append_event(
         "prev_hash": prev_hash,
     }
     event["hash"] = event_hash(event)
-    session.execute(
-        insert(AuditEvent).values(
-            **{
-                **event,
-                "occurred_at": occurred_at,
-                # Stored as canonical JSON text, so verification can hash without re-encoding.
-                "amounts": canonical_json(event["amounts"]),
-                "changes": canonical_json(event["changes"]),
-            }
-        )
+    connection.execute(
+        INSERT_EVENT,
+        {
+            **event,
+            "occurred_at": occurred_at,
+            # Stored as canonical JSON text, so verification can hash without re-encoding.
+            "amounts": canonical_json(event["amounts"]),
+            "changes": canonical_json(event["changes"]),
+        },
     )
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event["hash"]))
+    connection.execute(SET_HEAD_HASH, {"hash": event["hash"]})
     return event
 
 
