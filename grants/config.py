@@ -125,6 +125,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": secure_cookies,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 30 * 1024 * 1024),
+        # Per-upload limit, checked while the file streams in (programmes may set their own).
+        "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 25 * 1024 * 1024),
         "PREFERRED_URL_SCHEME": "https" if environment.is_production else "http",
     }
     if env.get("SERVER_NAME"):

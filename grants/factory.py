@@ -17,6 +17,7 @@ from grants import filters
 from grants.config import engine_options, load_config
 from grants.extensions import csrf, db, migrate
 from grants.sessions import DatabaseSessionInterface
+from storage.factory import store_from_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,8 @@ def create_app(
     csrf.init_app(app)
     Mail(app)
     app.session_interface = DatabaseSessionInterface()
+    # Outbound adapters live on app.extensions, so tests can hand in their own.
+    app.extensions["document_store"] = store_from_config(app.config)
 
     from grants.web import register_blueprints
 

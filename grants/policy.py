@@ -13,7 +13,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 
-from grants.models import Application, Membership, MembershipRole, Organisation, StaffRole, User
+from grants.models import (
+    Application,
+    Document,
+    Membership,
+    MembershipRole,
+    Organisation,
+    StaffRole,
+    User,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,6 +95,14 @@ def visible_organisations(user: User) -> Select[tuple[Organisation]]:
     if user.is_staff:
         return query
     return query.where(Organisation.id.in_(_member_organisation_ids(user)))
+
+
+def visible_documents(user: User) -> Select[tuple[Document]]:
+    """Staff see every document; others only their own organisations'."""
+    query = select(Document)
+    if user.is_staff:
+        return query
+    return query.where(Document.organisation_id.in_(_member_organisation_ids(user)))
 
 
 def _member_organisation_ids(user: User) -> Select[tuple[int]]:

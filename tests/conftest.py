@@ -84,6 +84,7 @@ def _clean_database(app: Flask) -> Iterator[None]:
         app.extensions["mailman"].outbox = []
         # Checkpoints are write-once in use; between tests the store starts empty again.
         shutil.rmtree(app.config["AUDIT_CHECKPOINT_DIR"], ignore_errors=True)
+        shutil.rmtree(app.config["DOCUMENTS_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

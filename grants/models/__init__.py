@@ -26,6 +26,7 @@ from grants.models.commissioning import (
     Procurement,
     ProcurementStatus,
 )
+from grants.models.documents import Document, ScanStatus
 from grants.models.organisations import (
     Invitation,
     Membership,
@@ -64,6 +65,7 @@ __all__ = [
     "BudgetLine",
     "Contract",
     "ContractStatus",
+    "Document",
     "ExternalBid",
     "ExternalBidStatus",
     "Invitation",
@@ -85,6 +87,7 @@ __all__ = [
     "RateLimitHit",
     "ReturnStatus",
     "Round",
+    "ScanStatus",
     "SignInToken",
     "StaffRole",
     "TokenPurpose",

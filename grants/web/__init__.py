@@ -17,9 +17,9 @@ BUILTIN_PUBLIC_ENDPOINTS = frozenset({"static"})
 
 
 def register_blueprints(app: Flask) -> None:
-    from grants.web import admin, auth, dashboards, organisation, public, staff
+    from grants.web import admin, auth, dashboards, documents, organisation, public, staff
 
-    for module in (public, auth, dashboards, organisation, admin, staff):
+    for module in (public, auth, dashboards, organisation, admin, staff, documents):
         app.register_blueprint(module.bp)
 
     app.before_request(_load_user_and_enforce_policy)

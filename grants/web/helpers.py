@@ -15,9 +15,11 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def show_error(form: FlaskForm, error: ServiceError) -> None:
-    """Put a service's refusal on the form, so the page's error summary shows it."""
-    field = getattr(form, error.field, None) if error.field else None
+def show_error(form: FlaskForm, error: ServiceError, default_field: str | None = None) -> None:
+    """Put a service's refusal on the form, so the page's error summary shows it (against
+    ``default_field`` when the service does not name one)."""
+    name = error.field or default_field
+    field = getattr(form, name, None) if name else None
     if field is not None:
         field.errors = [*field.errors, error.message]  # type: ignore[list-item]
     else:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from forms.documents import ORGANISATION_DOCUMENTS, OrganisationDocumentForm
 from forms.organisation import InviteMemberForm
 from grants.policy import COMMUNITY_USER, ORGANISATION_OWNER, allow, may_manage_members
-from grants.services import accounts, applications, dashboards
+from grants.services import accounts, applications, dashboards, documents
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
 
@@ -66,3 +67,32 @@ def application(application_id: int) -> str:
     except NotFound:
         abort(404)
     return render_template("applications/summary.html", application=found, staff_view=False)
+
+
+@bp.route("/organisations/<int:organisation_id>/documents", methods=["GET", "POST"])
+@allow(COMMUNITY_USER)
+def document_list(organisation_id: int) -> str | Response | tuple[str, int]:
+    organisation = _organisation_or_404(organisation_id)
+    form = OrganisationDocumentForm()
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            documents.upload(
+                g.user,
+                upload.stream,
+                upload.filename,
+                organisation_id=organisation.id,
+                purpose=form.purpose.data,
+            )
+        except ServiceError as error:
+            show_error(form, error, default_field="document")
+        else:
+            return redirect(url_for("organisation.document_list", organisation_id=organisation.id))
+    page = render_template(
+        "organisation/documents.html",
+        organisation=organisation,
+        documents=documents.documents_of(g.user, organisation.id),
+        purposes=ORGANISATION_DOCUMENTS,
+        form=form,
+    )
+    return (page, 400) if form.errors or form.form_errors else page
