@@ -41,7 +41,7 @@ lint:
 	$(VENV)/ruff format --check .
 	$(VENV)/lint-imports
 
-# Stops at the first failing step. The throwaway PostgreSQL and Redis are stopped by PID when
+# Stops at the first failing step. The throwaway PostgreSQL, Redis and SeaweedFS are stopped by PID when
 # the recipe ends, whether it passed, failed or was interrupted. pytest's exit code 5 ("no
 # tests collected") fails the run like any other non-zero code.
 test: test-deps
