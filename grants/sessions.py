@@ -81,6 +81,14 @@ class DatabaseSessionInterface(SessionInterface):
             "samesite": self.get_cookie_samesite(app),
         }
         now = utcnow()
+        if not session.sid and (session.destroy or not session):
+            return  # nothing was stored and nothing needs to be
+        untouched = not (session.destroy or session.rotate or session.modified)
+        recently_seen = (
+            session.last_seen_at is not None and now - session.last_seen_at <= TOUCH_INTERVAL
+        )
+        if session.sid and session and untouched and recently_seen:
+            return  # most requests: no database write at all
         with db.engine.begin() as connection:
             if session.sid and (session.destroy or session.rotate or not session):
                 connection.execute(
