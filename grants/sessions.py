@@ -53,7 +53,9 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         sid = request.cookies.get(self.get_cookie_name(app))
-        if not sid:
+        static = app.static_url_path and request.path.startswith(f"{app.static_url_path}/")
+        if not sid or static:
+            # Static files need no session: an empty one is neither stored nor cleared.
             return ServerSession()
         with db.engine.connect() as connection:
             row = connection.execute(

@@ -28,11 +28,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def _load_user_and_enforce_policy() -> Response | None:
+    if request.endpoint in BUILTIN_PUBLIC_ENDPOINTS:
+        g.user = None  # stylesheets and scripts need no user, and no database query
+        return None
     g.user = accounts.active_user(session.get("user_id"))
     if session.get("user_id") and g.user is None:
         # Deactivated (or deleted) since the session began: end it now.
         session.end()  # type: ignore[attr-defined]
-    if request.endpoint is None or request.endpoint in BUILTIN_PUBLIC_ENDPOINTS:
+    if request.endpoint is None:
         return None
     rule = rule_for(current_view())
     if rule is None:

@@ -48,3 +48,26 @@ def test_static_assets_are_served_from_assets(client):
     with client.get("/assets/app.css") as response:
         assert response.status_code == 200
         assert "GDS Transport" not in response.get_data(as_text=True)
+
+
+def test_static_files_touch_no_session(app, client):
+    from sqlalchemy import event
+
+    from grants.extensions import db
+
+    with app.app_context():
+        user = make_member(make_organisation())
+    sign_in_as(client, user)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with client.get("/assets/app.css") as response:
+            assert response.status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements == []
+    # The session itself is untouched: still signed in.
+    assert client.get("/dashboard").headers["Location"].startswith("/organisations/")
