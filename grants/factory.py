@@ -62,10 +62,22 @@ def create_app(
     register_blueprints(app)
     _register_security_headers(app)
 
+    _dispatch_outbox_after_requests(app)
+
     from grants.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _dispatch_outbox_after_requests(app: Flask) -> None:
+    from grants.jobs.outbox import dispatch_if_pending
+
+    @app.after_request
+    def dispatch(response):  # type: ignore[no-untyped-def]
+        # The view's service has committed by now, so the jobs it recorded are real.
+        dispatch_if_pending()
+        return response
 
 
 def _configure_templates(app: Flask) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.extensions import db
+from grants.jobs.outbox import note_pending
 from grants.models import OutboxJob, User, utcnow
 from workflows.declaration import APPLICANT, SYSTEM, Lifecycle, Move, Transition
 from workflows.errors import ChangedBySomeoneElse, GuardFailed, NotAllowedFromState, NotPermitted
@@ -88,6 +89,8 @@ def fire(
                 dedupe_key=f"{job}:{lifecycle.name}:{obj.id}:{event['seq']}",
             )
         )
+    if transition.jobs:
+        note_pending()
     return event
 
 

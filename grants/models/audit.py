@@ -58,4 +58,6 @@ class OutboxJob(TimestampMixin, Base):
     # Jobs keyed by object and event run at most once, even if dispatched twice.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Claimed by the run that does the work; a second run of the same job finds it taken.
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,40 @@
+"""``flask outbox dispatch`` resends undelivered jobs; ``flask worker`` runs an RQ worker."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from grants.jobs.outbox import QUEUE, dispatch_pending
+
+
+@click.group()
+def outbox() -> None:
+    """Follow-up jobs recorded with each change."""
+
+
+@outbox.command("dispatch")
+@with_appcontext
+def dispatch() -> None:
+    """Hand undelivered jobs to the queue (or run them here without Redis)."""
+    click.echo(f"Dispatched {dispatch_pending()} jobs.")
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run an RQ worker, with its scheduler for retries, inside this app's context."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    redis_url = current_app.config.get("REDIS_URL")
+    if not redis_url:
+        raise click.ClickException(
+            "REDIS_URL is not set: without Redis, jobs run in the web process"
+        )
+    connection = Redis.from_url(redis_url)
+    Worker([Queue(QUEUE, connection=connection)], connection=connection).work(
+        with_scheduler=True, burst=burst
+    )
