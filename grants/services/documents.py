@@ -48,6 +48,8 @@ def display_name(filename: str | None) -> str:
 
 def _type_names(codes: Iterable[str]) -> str:
     labels = [t.label for t in ALL_TYPES if t.code in set(codes)]
+    if not labels:
+        return "file of a type this question accepts"
     return ", ".join(labels[:-1]) + (" or " if len(labels) > 1 else "") + labels[-1]
 
 

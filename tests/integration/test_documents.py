@@ -152,3 +152,36 @@ def test_another_organisations_documents_are_404(app, client, member):
     assert outsider.get(f"/documents/{document_id}").status_code == 404
     assert outsider.get(f"/organisations/{member['organisation_id']}/documents").status_code == 404
     assert upload(outsider, member["organisation_id"], PDF, "x.pdf").status_code == 404
+
+
+def test_a_new_version_keeps_the_old_one(app, member):
+    from grants.services import documents
+
+    with app.test_request_context():
+        user = db.session.merge(member["user"])
+        first = documents.upload(
+            user, io.BytesIO(PDF), "policy.pdf", organisation_id=member["organisation_id"],
+            purpose="safeguarding_policy",
+        )  # fmt: skip
+        second = documents.upload(
+            user, io.BytesIO(PDF + b"% revised\n"), "policy v2.pdf",
+            organisation_id=member["organisation_id"], purpose="safeguarding_policy",
+            replaces=first,
+        )  # fmt: skip
+        assert (second.version, second.lineage_id) == (2, first.id)
+        assert first.storage_key != second.storage_key
+        with documents.open_document(first) as stream:
+            assert stream.read() == PDF  # the old version stays readable
+
+
+def test_a_question_that_allows_only_some_types_says_which(app, member):
+    from grants.services import documents
+    from grants.services.errors import ServiceError
+
+    with app.test_request_context():
+        user = db.session.merge(member["user"])
+        with pytest.raises(ServiceError, match="must be a CSV file"):
+            documents.upload(
+                user, io.BytesIO(PDF), "budget.pdf", organisation_id=member["organisation_id"],
+                purpose="other", allowed=["csv"],
+            )  # fmt: skip
