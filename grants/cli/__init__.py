@@ -6,7 +6,7 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from grants.cli.audit import audit
     from grants.cli.demo import demo
-    from grants.cli.jobs import outbox, worker
+    from grants.cli.jobs import jobs, worker
     from grants.cli.maintenance import maintenance
     from grants.cli.users import users
     from grants.cli.workflows import workflows
@@ -16,5 +16,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(maintenance)
     app.cli.add_command(audit)
     app.cli.add_command(workflows)
-    app.cli.add_command(outbox)
+    app.cli.add_command(jobs)
     app.cli.add_command(worker)

@@ -1,4 +1,4 @@
-"""``flask outbox dispatch`` resends undelivered jobs; ``flask worker`` runs an RQ worker."""
+"""``flask jobs dispatch`` resends undelivered jobs; ``flask worker`` runs an RQ worker."""
 
 from __future__ import annotations
 
@@ -10,15 +10,27 @@ from grants.jobs.outbox import QUEUE, dispatch_pending
 
 
 @click.group()
-def outbox() -> None:
-    """Follow-up jobs recorded with each change."""
+def jobs() -> None:
+    """Background jobs: the outbox and the periodic sweeps."""
 
 
-@outbox.command("dispatch")
+@jobs.command("dispatch")
 @with_appcontext
 def dispatch() -> None:
     """Hand undelivered jobs to the queue (or run them here without Redis)."""
     click.echo(f"Dispatched {dispatch_pending()} jobs.")
+
+
+@jobs.command("sweep")
+@with_appcontext
+def sweep() -> None:
+    """Open returns that are due, lapse expired offers and drafts of closed rounds."""
+    from grants.jobs.sweeps import run_sweeps
+
+    report = run_sweeps()
+    click.echo(report.summary())
+    for refusal in report.refused:
+        click.echo(f"  refused: {refusal}")
 
 
 @click.command()

@@ -2,7 +2,7 @@
 
 Without REDIS_URL (the embedded default) jobs run in this process straight away. With it they
 go to RQ; if Redis cannot be reached they stay undelivered in the outbox, the change the user
-made still stands, and the next dispatch (after the next change, or `flask outbox dispatch`)
+made still stands, and the next dispatch (after the next change, or `flask jobs dispatch`)
 sends them. Work is delayed by an outage, never lost.
 """
 
@@ -64,7 +64,7 @@ def _run_here(job_id: int) -> None:
     try:
         run_outbox_job(job_id)
     except Exception:
-        # The job stays claimable; `flask outbox dispatch` or the sweep runs it again.
+        # The job stays claimable; `flask jobs dispatch` or the sweep runs it again.
         current_app.logger.exception("outbox job %s failed", job_id)
         db.session.rollback()
         db.session.get(OutboxJob, job_id).dispatched_at = None  # type: ignore[union-attr]

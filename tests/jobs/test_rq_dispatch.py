@@ -69,7 +69,7 @@ def test_a_redis_outage_delays_the_email_but_loses_nothing(
     assert outbox == []
 
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)  # Redis is back
-    result = app.test_cli_runner().invoke(args=["outbox", "dispatch"])
+    result = app.test_cli_runner().invoke(args=["jobs", "dispatch"])
     assert "Dispatched 1 jobs" in result.output
     work(app, queue)
     assert len(outbox) == 1 and "last year's accounts" in outbox[0].body

@@ -1,0 +1,81 @@
+"""Periodic sweeps that move things on as time passes, each move by the system through the
+engine (so each is checked by its guards and recorded in the ledger):
+open monitoring returns whose period has ended, lapse offers past their expiry, and lapse drafts
+whose round has closed. Safe to run at any time and as often as wanted: a sweep finds only what
+is due now, and a move that is no longer allowed is simply not made."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.filters import LONDON
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardStatus,
+    MonitoringReturn,
+    ReturnStatus,
+    Round,
+    utcnow,
+)
+from workflows.engine import fire
+from workflows.errors import WorkflowError
+
+
+@dataclass
+class SweepReport:
+    returns_opened: list[int] = field(default_factory=list)
+    offers_lapsed: list[int] = field(default_factory=list)
+    drafts_lapsed: list[int] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.returns_opened)} returns opened, {len(self.offers_lapsed)} offers lapsed, "
+            f"{len(self.drafts_lapsed)} drafts lapsed, {len(self.refused)} moves refused"
+        )
+
+
+def run_sweeps(now: dt.datetime | None = None) -> SweepReport:
+    now = now or utcnow()
+    today = now.astimezone(LONDON).date()
+    report = SweepReport()
+    due_returns = (
+        select(MonitoringReturn)
+        .where(
+            MonitoringReturn.status == ReturnStatus.SCHEDULED,
+            MonitoringReturn.period_end <= today,
+        )
+        .order_by(MonitoringReturn.id)
+    )
+    expired_offers = (
+        select(Award)
+        .where(Award.status == AwardStatus.OFFERED, Award.offer_expires_at <= now)
+        .order_by(Award.id)
+    )
+    stale_drafts = (
+        select(Application)
+        .join(Round)
+        .where(Application.status == ApplicationStatus.DRAFT, Round.closes_at <= now)
+        .order_by(Application.id)
+    )
+    for query, trigger, done in (
+        (due_returns, "open", report.returns_opened),
+        (expired_offers, "lapse", report.offers_lapsed),
+        (stale_drafts, "lapse", report.drafts_lapsed),
+    ):
+        for obj in db.session.scalars(query).all():
+            try:
+                fire(None, obj, trigger, now=now)
+                db.session.commit()
+            except WorkflowError as refusal:
+                db.session.rollback()
+                report.refused.append(f"{type(obj).__name__} {obj.id}: {refusal.message}")
+            else:
+                done.append(obj.id)
+    return report
