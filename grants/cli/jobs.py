@@ -24,13 +24,18 @@ def dispatch() -> None:
 @jobs.command("sweep")
 @with_appcontext
 def sweep() -> None:
-    """Open returns that are due, lapse expired offers and drafts of closed rounds."""
-    from grants.jobs.sweeps import run_sweeps
+    """Open returns that are due, lapse expired offers and drafts of closed rounds, and remove
+    stored documents that no row points at."""
+    from grants.jobs.sweeps import run_sweeps, sweep_orphans
 
     report = run_sweeps()
     click.echo(report.summary())
     for refusal in report.refused:
         click.echo(f"  refused: {refusal}")
+    orphans = sweep_orphans()
+    click.echo(f"{len(orphans)} orphaned documents removed from the store")
+    for key in orphans:
+        click.echo(f"  removed: {key}")
 
 
 @click.command()

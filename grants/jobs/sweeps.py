@@ -1,8 +1,9 @@
 """Periodic sweeps that move things on as time passes, each move by the system through the
 engine (so each is checked by its guards and recorded in the ledger):
 open monitoring returns whose period has ended, lapse offers past their expiry, and lapse drafts
-whose round has closed. Safe to run at any time and as often as wanted: a sweep finds only what
-is due now, and a move that is no longer allowed is simply not made."""
+whose round has closed; and remove stored documents that no row points at. Safe to run at any
+time and as often as wanted: a sweep finds only what is due now, and a move that is no longer
+allowed is simply not made."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from grants.models import (
     ApplicationStatus,
     Award,
     AwardStatus,
+    Document,
     MonitoringReturn,
     ReturnStatus,
     Round,
@@ -79,3 +81,23 @@ def run_sweeps(now: dt.datetime | None = None) -> SweepReport:
             else:
                 done.append(obj.id)
     return report
+
+
+ORPHAN_GRACE = dt.timedelta(hours=6)
+
+
+def sweep_orphans(now: dt.datetime | None = None, grace: dt.timedelta = ORPHAN_GRACE) -> list[str]:
+    """Delete stored objects that no document row points at, once they are older than the
+    grace period (an upload writes its object just before its row commits). Returns the keys
+    removed, so the run can be reported."""
+    from flask import current_app
+
+    now = now or utcnow()
+    store = current_app.extensions["document_store"]
+    known = set(db.session.scalars(select(Document.storage_key)))
+    removed = []
+    for stored in store.list("documents/"):
+        if stored.key not in known and now - stored.last_modified > grace:
+            store.delete(stored.key)
+            removed.append(stored.key)
+    return removed

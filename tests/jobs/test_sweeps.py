@@ -64,3 +64,40 @@ def test_sweep_command(app):
     result = app.test_cli_runner().invoke(args=["jobs", "sweep"])
     assert result.exit_code == 0
     assert "0 returns opened" in result.output
+
+
+def test_orphaned_objects_are_removed_after_the_grace_period(app, ctx):
+    import hashlib
+    import io
+    import os
+    import time
+
+    from grants.jobs.sweeps import sweep_orphans
+    from grants.models import Document, ScanStatus
+    from tests.conftest import make_member, make_organisation
+
+    store = app.extensions["document_store"]
+    data = b"%PDF-1.7\n%%EOF\n"
+    digest = hashlib.sha256(data).hexdigest()
+    for key in ("documents/aa/orphan-old", "documents/aa/orphan-new", "documents/aa/kept"):
+        store.put(key, io.BytesIO(data), size=len(data), sha256_hex=digest,
+                  content_type="application/pdf")  # fmt: skip
+    member = make_member(make_organisation(), "coach@example.org")
+    db.session.add(
+        Document(
+            storage_key="documents/aa/kept", organisation_id=None, uploaded_by_id=member.id,
+            purpose="other", filename="kept.pdf", file_type="pdf",
+            content_type="application/pdf", size_bytes=len(data), sha256=digest,
+            scan_status=ScanStatus.NOT_SCANNED,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    old = time.time() - 7 * 3600
+    os.utime(store._path("documents/aa/orphan-old"), (old, old))
+    os.utime(store._path("documents/aa/kept"), (old, old))
+
+    assert sweep_orphans() == ["documents/aa/orphan-old"]
+    assert {stored.key for stored in store.list("documents/")} == {
+        "documents/aa/orphan-new",
+        "documents/aa/kept",
+    }
