@@ -32,6 +32,10 @@ def sweep() -> None:
     click.echo(report.summary())
     for refusal in report.refused:
         click.echo(f"  refused: {refusal}")
+    from grants.jobs.reminders import queue_return_reminders
+
+    reminders = queue_return_reminders()
+    click.echo(f"{len(reminders)} return reminders queued; dispatched {dispatch_pending()} jobs")
     orphans = sweep_orphans()
     click.echo(f"{len(orphans)} orphaned documents removed from the store")
     for key in orphans:
