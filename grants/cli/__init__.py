@@ -6,7 +6,7 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from grants.cli.audit import audit
     from grants.cli.demo import demo
-    from grants.cli.jobs import jobs, worker
+    from grants.cli.jobs import jobs, scheduler, worker
     from grants.cli.maintenance import maintenance
     from grants.cli.users import users
     from grants.cli.workflows import workflows
@@ -18,3 +18,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(workflows)
     app.cli.add_command(jobs)
     app.cli.add_command(worker)
+    app.cli.add_command(scheduler)

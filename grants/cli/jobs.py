@@ -59,3 +59,29 @@ def worker(burst: bool) -> None:
     Worker([Queue(QUEUE, connection=connection)], connection=connection).work(
         with_scheduler=True, burst=burst
     )
+
+
+PERIODIC_SECONDS = 15 * 60
+
+
+def periodic_scheduler(connection):  # type: ignore[no-untyped-def]
+    """RQ's cron scheduler with the periodic job registered (every 15 minutes)."""
+    from rq.cron import CronScheduler
+
+    from grants.jobs.worker import run_periodic
+
+    scheduler = CronScheduler(connection=connection, name="grants-periodic")
+    scheduler.register(run_periodic, QUEUE, interval=PERIODIC_SECONDS, name="periodic")
+    return scheduler
+
+
+@click.command()
+@with_appcontext
+def scheduler() -> None:
+    """Enqueue the periodic job every 15 minutes for the workers (run one of these)."""
+    from redis import Redis
+
+    redis_url = current_app.config.get("REDIS_URL")
+    if not redis_url:
+        raise click.ClickException("REDIS_URL is not set: run `flask jobs sweep` from cron instead")
+    periodic_scheduler(Redis.from_url(redis_url)).start()

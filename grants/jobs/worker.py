@@ -16,6 +16,30 @@ def run_job(job_id: int) -> bool:
         return run_outbox_job(job_id)
 
 
+def run_periodic() -> str:
+    """The periodic work, as one job: moves time has made due, reminders, resending anything
+    left undelivered in the outbox, and the orphan sweep."""
+    if has_app_context():
+        return _periodic()
+    with _worker_app().app_context():
+        return _periodic()
+
+
+def _periodic() -> str:
+    from grants.jobs.outbox import dispatch_pending
+    from grants.jobs.reminders import queue_return_reminders
+    from grants.jobs.sweeps import run_sweeps, sweep_orphans
+
+    moves = run_sweeps()
+    reminders = queue_return_reminders()
+    dispatched = dispatch_pending()
+    orphans = sweep_orphans()
+    return (
+        f"{moves.summary()}; {len(reminders)} reminders queued; {dispatched} jobs dispatched; "
+        f"{len(orphans)} orphaned documents removed"
+    )
+
+
 def _worker_app() -> Flask:
     global _app
     if _app is None:

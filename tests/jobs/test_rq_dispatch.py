@@ -73,3 +73,28 @@ def test_a_redis_outage_delays_the_email_but_loses_nothing(
     assert "Dispatched 1 jobs" in result.output
     work(app, queue)
     assert len(outbox) == 1 and "last year's accounts" in outbox[0].body
+
+
+def test_the_periodic_job_is_scheduled_and_moves_things_on(app, queue, outbox):
+    import datetime as dt
+
+    from grants.cli.jobs import periodic_scheduler
+    from grants.models import AwardStatus, utcnow
+    from tests.workflows.worlds import build_world, start_history
+
+    with app.test_request_context():
+        world = build_world()
+        start_history(world)
+        award = world.objects["award"]
+        award.offer_expires_at = utcnow() - dt.timedelta(hours=1)
+        db.session.commit()
+        award_id = award.id
+
+    scheduler = periodic_scheduler(queue.connection)
+    enqueued = scheduler.enqueue_jobs()
+    assert [job.name for job in enqueued] == ["periodic"] and queue.count == 1
+    work(app, queue)
+    with app.app_context():
+        from grants.models import Award
+
+        assert db.session.get(Award, award_id).status is AwardStatus.LAPSED
