@@ -1,9 +1,10 @@
 """The one upload path every journey uses, and downloads that check the policy first.
 
-An upload is streamed to a temporary file (never read whole into memory) while its size is
-checked and its SHA-256 computed; its type is decided by content; the bytes are written to the
-store under a random key before the database row is committed, and removed again if the commit
-fails, so the database never points at a missing object.
+An upload is read in chunks, never whole into memory: from the temporary file werkzeug already
+spooled it to, or copied to one first when the stream cannot be read twice. While it is read its
+size is checked and its SHA-256 computed; its type is decided by content; the bytes are written
+to the store under a random key before the database row is committed, and removed again if the
+commit fails, so the database never points at a missing object.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import secrets
 import tempfile
 import unicodedata
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -66,28 +68,24 @@ def upload(
 ) -> Document:
     allowed = tuple(allowed)
     limit = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
-    with tempfile.SpooledTemporaryFile(max_size=IN_MEMORY) as spool:
-        digest, size = hashlib.sha256(), 0
-        while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise ServiceError(
-                    f"The selected file must be smaller than {limit // (1024 * 1024)} MB"
-                )
-            digest.update(chunk)
-            spool.write(chunk)
+    with ExitStack() as cleanup:
+        if _seekable(stream):
+            # Already on disk or in memory (werkzeug spools uploads): read it where it is.
+            source = stream
+            size, digest = _measure(source, limit, copy_to=None)
+        else:
+            source = cleanup.enter_context(tempfile.SpooledTemporaryFile(max_size=IN_MEMORY))
+            size, digest = _measure(stream, limit, copy_to=source)
         try:
-            kind = sniff(spool, size)
+            kind = sniff(source, size)
         except Unrecognised as refusal:
             raise ServiceError(str(refusal)) from refusal
         if kind.code not in allowed:
             raise ServiceError(f"The selected file must be a {_type_names(allowed)}")
         key = f"documents/{secrets.token_hex(2)}/{secrets.token_hex(16)}"
-        spool.seek(0)
+        source.seek(0)
         try:
-            store().put(
-                key, spool, size=size, sha256_hex=digest.hexdigest(), content_type=kind.mime
-            )
+            store().put(key, source, size=size, sha256_hex=digest, content_type=kind.mime)
         except StorageError as failure:
             current_app.logger.warning("document store refused an upload: %s", failure)
             raise ServiceError(NOT_SAVED) from failure
@@ -100,7 +98,7 @@ def upload(
         file_type=kind.code,
         content_type=kind.mime,
         size_bytes=size,
-        sha256=digest.hexdigest(),
+        sha256=digest,
         scan_status=ScanStatus.NOT_SCANNED,
         lineage_id=(replaces.lineage_id or replaces.id) if replaces else None,
         version=(replaces.version + 1) if replaces else 1,
@@ -113,6 +111,29 @@ def upload(
         store().delete(key)  # the row never existed, so neither may the object
         raise
     return document
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.seekable()) and stream.tell() == 0
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _measure(stream: BinaryIO, limit: int, copy_to: BinaryIO | None) -> tuple[int, str]:
+    """Read the upload once in chunks: its size (refused past ``limit`` as soon as it gets
+    there) and its SHA-256, copying it on the way when it cannot be read twice."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise ServiceError(
+                f"The selected file must be smaller than {limit // (1024 * 1024)} MB"
+            )
+        digest.update(chunk)
+        if copy_to is not None:
+            copy_to.write(chunk)
+    return size, digest.hexdigest()
 
 
 def _with_true_extension(name: str, kind: FileType) -> str:

@@ -185,3 +185,27 @@ def test_a_question_that_allows_only_some_types_says_which(app, member):
                 user, io.BytesIO(PDF), "budget.pdf", organisation_id=member["organisation_id"],
                 purpose="other", allowed=["csv"],
             )  # fmt: skip
+
+
+def test_a_stream_that_cannot_be_reread_is_copied_first(app, member):
+    from grants.services import documents
+
+    class OneWay(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            return self.data.read(size)
+
+    with app.test_request_context():
+        user = db.session.merge(member["user"])
+        document = documents.upload(
+            user, OneWay(PDF), "piped.pdf", organisation_id=member["organisation_id"],
+            purpose="other",
+        )  # fmt: skip
+        assert document.sha256 == hashlib.sha256(PDF).hexdigest()
+        with documents.open_document(document) as stream:
+            assert stream.read() == PDF

@@ -1,0 +1,211 @@
+"""Upload benchmark: a large file through the application's upload path against raw boto3
+`upload_fileobj` to the same S3-compatible store, side by side in one run.
+
+    scripts/test-services.sh start /tmp/bench-env && . /tmp/bench-env
+    .venv/bin/python bench/upload.py [--megabytes 200]
+    scripts/test-services.sh stop /tmp/bench-env
+
+It needs the TEST_S3_* settings that scripts/test-services.sh writes (SeaweedFS on loopback).
+The application runs as its own process (werkzeug, threaded) on a SQLite database in a
+temporary folder; the benchmark signs a member in, posts the file to the organisation
+documents page as a browser would (multipart, streamed from disk), and reads the server
+process's peak resident memory (VmHWM) before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+CHUNK = 1024 * 1024
+
+
+def make_pdf(path: Path, megabytes: int) -> None:
+    """A file that passes the PDF checks: header, bulk, %%EOF trailer."""
+    with path.open("wb") as out:
+        out.write(b"%PDF-1.7\n")
+        block = secrets.token_bytes(CHUNK)
+        for _ in range(megabytes):
+            out.write(block)
+        out.write(b"\n%%EOF\n")
+
+
+def s3_client():  # type: ignore[no-untyped-def]
+    return boto3.client(
+        "s3",
+        endpoint_url=os.environ["TEST_S3_ENDPOINT_URL"],
+        aws_access_key_id=os.environ["TEST_S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=os.environ["TEST_S3_SECRET_ACCESS_KEY"],
+        region_name="us-east-1",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+
+
+def raw_upload(path: Path) -> float:
+    started = time.perf_counter()
+    with path.open("rb") as data:
+        s3_client().upload_fileobj(
+            data, os.environ["TEST_S3_BUCKET"], f"bench/{secrets.token_hex(8)}"
+        )
+    return time.perf_counter() - started
+
+
+SERVER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from werkzeug.serving import make_server
+from grants import create_app
+from grants.extensions import db
+from flask_migrate import upgrade
+app = create_app()
+with app.app_context():
+    upgrade()
+    # A member to upload as (benchmark only).
+    from grants.models import Membership, MembershipRole, Organisation, OrganisationType, User
+    from grants.security.passwords import hash_password
+    organisation = Organisation(name="Bench Club", org_type=OrganisationType.COMMUNITY_GROUP)
+    user = User(email="bench@example.org", full_name="Bench",
+                password_hash=hash_password("bench password 1"))
+    owner = Membership(user=user, organisation=organisation, role=MembershipRole.OWNER)
+    db.session.add_all([organisation, user, owner])
+    db.session.commit()
+server = make_server("127.0.0.1", int(os.environ["BENCH_PORT"]), app, threaded=True)
+print("ready", flush=True)
+server.serve_forever()
+"""
+
+
+def peak_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+
+
+class MultipartBody:
+    """A multipart/form-data body read from disk in chunks, so the client holds no copy."""
+
+    def __init__(self, fields: dict[str, str], file_field: str, path: Path) -> None:
+        self.boundary = secrets.token_hex(16)
+        disposition = "Content-Disposition: form-data; name="
+        head = b"".join(
+            f'--{self.boundary}\r\n{disposition}"{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        )
+        head += (
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+            f'filename="{path.name}"\r\nContent-Type: application/pdf\r\n\r\n'
+        ).encode()
+        self.parts = [head, path, f"\r\n--{self.boundary}--\r\n".encode()]
+        self.length = len(head) + path.stat().st_size + len(self.parts[2])
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for part in self.parts:
+            if isinstance(part, Path):
+                with part.open("rb") as data:
+                    while chunk := data.read(CHUNK):
+                        yield chunk
+            else:
+                yield part
+
+
+def csrf(opener, url: str) -> str:  # type: ignore[no-untyped-def]
+    import re
+
+    html = opener.open(url).read().decode()
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def app_upload(path: Path, instance: Path) -> tuple[float, int, int]:
+    import http.cookiejar
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    limit = str(path.stat().st_size + 10 * CHUNK)
+    env = {
+        **os.environ,
+        "BENCH_PORT": str(port),
+        "GRANTS_INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance}/bench.sqlite",
+        "SECRET_KEY": secrets.token_hex(32),
+        "S3_ENDPOINT_URL": os.environ["TEST_S3_ENDPOINT_URL"],
+        "S3_BUCKET": os.environ["TEST_S3_BUCKET"],
+        "S3_ACCESS_KEY_ID": os.environ["TEST_S3_ACCESS_KEY_ID"],
+        "S3_SECRET_ACCESS_KEY": os.environ["TEST_S3_SECRET_ACCESS_KEY"],
+        "UPLOAD_MAX_BYTES": limit,
+        "MAX_CONTENT_LENGTH": limit,
+    }
+    server = subprocess.Popen(  # noqa: S603  (our own interpreter and script)
+        [sys.executable, "-c", SERVER.format(root=str(ROOT))],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        base = f"http://127.0.0.1:{port}"
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        token = csrf(opener, f"{base}/sign-in/password")
+        form = {"csrf_token": token, "email": "bench@example.org", "password": "bench password 1"}
+        opener.open(f"{base}/sign-in/password", urllib.parse.urlencode(form).encode())
+        token = csrf(opener, f"{base}/organisations/1/documents")
+        body = MultipartBody({"csrf_token": token, "purpose": "other"}, "document", path)
+        request = urllib.request.Request(  # noqa: S310  (loopback http only)
+            f"{base}/organisations/1/documents",
+            data=iter(body),
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={body.boundary}",
+                "Content-Length": str(body.length),
+            },
+        )
+        before = peak_kib(server.pid)
+        started = time.perf_counter()
+        page = opener.open(request).read().decode()
+        elapsed = time.perf_counter() - started
+        assert path.name in page, "the upload did not land"
+        return elapsed, before, peak_kib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--megabytes", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-upload-") as folder:
+        root = Path(folder)
+        path = root / "big-evidence.pdf"
+        make_pdf(path, args.megabytes)
+        megabytes = path.stat().st_size / CHUNK
+        raw = raw_upload(path)
+        through_app, before, peak = app_upload(path, root)
+        print(f"file                          : {megabytes:8.1f} MiB")
+        print(f"raw boto3 upload_fileobj      : {megabytes / raw:8.1f} MiB/s ({raw:.2f} s)")
+        rate = megabytes / through_app
+        print(f"through the app's upload path : {rate:8.1f} MiB/s ({through_app:.2f} s)")
+        print(f"ratio app / raw               : {raw / through_app:8.2f}")
+        print(
+            f"server peak RSS               : {before / 1024:8.1f} MiB before, "
+            f"{peak / 1024:.1f} MiB after (growth {(peak - before) / 1024:.1f} MiB)"
+        )
+
+
+if __name__ == "__main__":
+    main()
