@@ -39,7 +39,6 @@ class Rule:
 
 
 PUBLIC = Rule("public", lambda user: True, needs_sign_in=False)
-SIGNED_OUT_OR_IN = PUBLIC
 SIGNED_IN = Rule("signed in", lambda user: user is not None)
 COMMUNITY_USER = Rule(
     "member of an organisation", lambda user: user is not None and not user.is_staff
@@ -62,7 +61,6 @@ def staff(*roles: StaffRole) -> Rule:
 
 
 ADMINISTRATOR = staff(StaffRole.ADMINISTRATOR)
-OFFICERS = staff(StaffRole.COMMISSIONING_OFFICER, StaffRole.ADMINISTRATOR)
 
 
 def allow(rule: Rule) -> Callable[[F], F]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,7 +73,3 @@ class LocalDocumentStore:
 
     def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str | None:
         return None  # the app streams local files itself
-
-    def copy_to(self, key: str, out: BinaryIO) -> None:
-        with self.open(key) as source:
-            shutil.copyfileobj(source, out, CHUNK)

@@ -1,7 +1,6 @@
 """Random tokens for emailed links and sessions. Only their SHA-256 is ever stored."""
 
 import hashlib
-import hmac
 import secrets
 
 
@@ -11,7 +10,3 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
