@@ -3,6 +3,7 @@ set), built by the real migrations, emptied after every test."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -26,8 +27,13 @@ from grants.models import (
     MembershipRole,
     Organisation,
     OrganisationType,
+    Programme,
+    ProgrammeBudget,
+    ProgrammeKind,
+    Round,
     StaffRole,
     User,
+    utcnow,
 )
 from grants.security import totp
 from grants.security.passwords import hash_password
@@ -168,6 +174,25 @@ def _saved(obj: Any) -> Any:
     db.session.commit()
     db.session.refresh(obj)
     return obj
+
+
+def open_round(days_open: int = 10) -> Round:
+    """A Prevention Fund round open now, with its programme (not yet added to the session)."""
+    now = utcnow()
+    programme = Programme(name="Prevention Fund", slug="pf", kind=ProgrammeKind.COMMUNITY_GRANT)
+    programme.budgets.append(ProgrammeBudget(financial_year=2026, amount_pence=25_000_000))
+    return Round(
+        programme=programme,
+        name="Round 1",
+        reference_prefix="PF",
+        financial_year=2026,
+        opens_at=now - dt.timedelta(days=days_open),
+        closes_at=now + dt.timedelta(days=30),
+        budget_pence=10_000_000,
+        min_award_pence=50_000,
+        max_award_pence=2_500_000,
+        short_form_threshold_pence=1_000_000,
+    )
 
 
 def sign_in_as(client: FlaskClient, user: User) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from grants.extensions import db
@@ -12,16 +10,12 @@ from grants.models import (
     ApplicationStatus,
     Document,
     MembershipRole,
-    Programme,
-    ProgrammeBudget,
-    ProgrammeKind,
-    Round,
     ScanStatus,
     StaffRole,
     User,
     utcnow,
 )
-from tests.conftest import make_member, make_organisation, make_staff, sign_in_as
+from tests.conftest import make_member, make_organisation, make_staff, open_round, sign_in_as
 
 SECRET_TITLE = "SECRET-A knife crime diversion project"
 SECRET_ORG = "SECRET-A Boxing Club"
@@ -38,21 +32,9 @@ def world(app):
         member_a = make_member(org_a, "member-a@example.org", MembershipRole.MEMBER)
         owner_b = make_member(org_b, "owner-b@example.org")
         member_b = make_member(org_b, "member-b@example.org", MembershipRole.MEMBER)
-        programme = Programme(name="Prevention Fund", slug="pf", kind=ProgrammeKind.COMMUNITY_GRANT)
-        programme.budgets.append(ProgrammeBudget(financial_year=2026, amount_pence=25_000_000))
+        round_ = open_round(days_open=1)
+        programme = round_.programme
         now = utcnow()
-        round_ = Round(
-            programme=programme,
-            name="Round 1",
-            reference_prefix="PF",
-            financial_year=2026,
-            opens_at=now - dt.timedelta(days=1),
-            closes_at=now + dt.timedelta(days=30),
-            budget_pence=10_000_000,
-            min_award_pence=50_000,
-            max_award_pence=2_500_000,
-            short_form_threshold_pence=1_000_000,
-        )
         application = Application(
             round=round_,
             organisation=org_a,

@@ -24,15 +24,12 @@ from grants.models import (
     Payment,
     PaymentStatus,
     Procurement,
-    Programme,
-    ProgrammeKind,
-    Round,
     StaffRole,
     User,
     Variation,
     utcnow,
 )
-from tests.conftest import make_member, make_organisation, make_staff
+from tests.conftest import make_member, make_organisation, make_staff, open_round
 from workflows.declaration import APPLICANT, OFFICER, SYSTEM
 from workflows.ledger import append_event
 from workflows.registry import lifecycle_of
@@ -58,19 +55,8 @@ def build_world() -> World:
     award_approver = make_staff(StaffRole.DECISION_MAKER, "approver@opcc.example.org")
     payment_approver = make_staff(StaffRole.COMMISSIONING_OFFICER, "pay.approver@opcc.example.org")
 
-    programme = Programme(name="Prevention Fund", slug="pf", kind=ProgrammeKind.COMMUNITY_GRANT)
-    round_ = Round(
-        programme=programme,
-        name="Round 1",
-        reference_prefix="PF",
-        financial_year=2026,
-        opens_at=now - dt.timedelta(days=10),
-        closes_at=now + dt.timedelta(days=10),
-        budget_pence=10_000_000,
-        min_award_pence=50_000,
-        max_award_pence=2_500_000,
-        short_form_threshold_pence=1_000_000,
-    )
+    round_ = open_round()
+    programme = round_.programme
     application = Application(
         round=round_,
         organisation=owner_org,
