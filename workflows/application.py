@@ -3,7 +3,9 @@ withdrawn by the applicant before a decision; a draft lapses when its round clos
 
 from __future__ import annotations
 
-from grants.models import Application, ApplicationStatus
+from grants.extensions import db
+from grants.models import Application, ApplicationStatus, InformationRequest
+from workflows.application_form import incomplete_sections
 from workflows.declaration import (
     APPLICANT,
     ASSESSOR,
@@ -15,6 +17,7 @@ from workflows.declaration import (
     owner_id,
     transition,
 )
+from workflows.references import next_reference
 
 S = ApplicationStatus
 
@@ -53,8 +56,44 @@ def approved_amount_fits(move: Move) -> str | None:
     return None
 
 
+def every_section_complete(move: Move) -> str | None:
+    missing = incomplete_sections(move.obj)
+    if missing:
+        names = ", ".join(section.title.lower() for section in missing)
+        return f"Complete every section before you submit: {names}"
+    return None
+
+
 def stamp_submission(move: Move) -> None:
-    move.obj.submitted_at = move.now
+    application = move.obj
+    application.submitted_at = move.now
+    if application.reference is None:
+        round_ = application.round
+        application.reference = next_reference(
+            db.session, round_.reference_prefix, round_.financial_year
+        )
+
+
+def record_question(move: Move) -> None:
+    move.obj.information_requests.append(
+        InformationRequest(
+            question=move.payload["reason"].strip(),
+            asked_by_id=move.actor.id if move.actor else None,
+            asked_at=move.now,
+        )
+    )
+
+
+def has_open_question(move: Move) -> str | None:
+    return None if move.obj.open_information_request else "There is no question to answer"
+
+
+def record_answer(move: Move) -> None:
+    request = move.obj.open_information_request
+    request.answer = move.payload["answer"].strip()
+    request.answered_by_id = move.actor.id if move.actor else None
+    request.answered_at = move.now
+    request.response_document_id = move.payload.get("document_id")
 
 
 def record_approved_amount(move: Move) -> None:
@@ -79,7 +118,7 @@ LIFECYCLE = Lifecycle(
             S.SUBMITTED,
             [APPLICANT],
             "Submit the application",
-            guards=[has_a_title, round_is_open, amount_within_round_limits],
+            guards=[has_a_title, round_is_open, every_section_complete, amount_within_round_limits],
             effect=stamp_submission,
             jobs=["email.application_submitted"],
         ),
@@ -91,6 +130,7 @@ LIFECYCLE = Lifecycle(
             [OFFICER, ASSESSOR],
             "Ask the applicant for more information",
             requires={"reason": "Enter the question for the applicant"},
+            effect=record_question,
             jobs=["email.information_requested"],
         ),
         transition(
@@ -99,6 +139,9 @@ LIFECYCLE = Lifecycle(
             S.IN_ASSESSMENT,
             [APPLICANT],
             "Send the information asked for",
+            requires={"answer": "Enter your answer to the question"},
+            guards=[has_open_question],
+            effect=record_answer,
         ),
         transition(
             "approve",

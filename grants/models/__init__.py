@@ -3,8 +3,12 @@
 from grants.models.applications import (
     Application,
     ApplicationAnswer,
+    ApplicationSection,
     ApplicationStatus,
     BudgetLine,
+    InformationRequest,
+    OutputTarget,
+    ReferenceCounter,
 )
 from grants.models.audit import GENESIS_HASH, AuditEvent, AuditHead, OutboxJob
 from grants.models.awards import (
@@ -35,6 +39,7 @@ from grants.models.organisations import (
     OrganisationType,
 )
 from grants.models.programmes import (
+    EligibilityQuestion,
     Place,
     Priority,
     Programme,
@@ -55,6 +60,7 @@ __all__ = [
     "GENESIS_HASH",
     "Application",
     "ApplicationAnswer",
+    "ApplicationSection",
     "ApplicationStatus",
     "AuditEvent",
     "AuditHead",
@@ -66,8 +72,10 @@ __all__ = [
     "Contract",
     "ContractStatus",
     "Document",
+    "EligibilityQuestion",
     "ExternalBid",
     "ExternalBidStatus",
+    "InformationRequest",
     "Invitation",
     "Membership",
     "MembershipRole",
@@ -75,6 +83,7 @@ __all__ = [
     "Organisation",
     "OrganisationType",
     "OutboxJob",
+    "OutputTarget",
     "Payment",
     "PaymentStatus",
     "Place",
@@ -85,6 +94,7 @@ __all__ = [
     "ProgrammeBudget",
     "ProgrammeKind",
     "RateLimitHit",
+    "ReferenceCounter",
     "ReturnStatus",
     "Round",
     "ScanStatus",

@@ -29,6 +29,8 @@ class Document(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     storage_key: Mapped[str] = mapped_column(String(200), unique=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Set when the document was uploaded as part of an application (purpose is the question).
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     purpose: Mapped[str] = mapped_column(String(60))
     # The uploader's file name, for display only; never used as a path or a key.

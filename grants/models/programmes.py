@@ -124,6 +124,30 @@ class Round(TimestampMixin, Base):
     invitation_only: Mapped[bool] = mapped_column(default=False)
 
     programme: Mapped[Programme] = relationship(back_populates="rounds")
+    eligibility_questions: Mapped[list[EligibilityQuestion]] = relationship(
+        back_populates="round",
+        cascade="all, delete-orphan",
+        order_by="EligibilityQuestion.position",
+    )
 
     def is_open_at(self, moment: dt.datetime) -> bool:
         return self.opens_at <= moment < self.closes_at
+
+
+class EligibilityQuestion(Base):
+    """A yes/no question anyone answers before applying; the wrong answer explains why not."""
+
+    __tablename__ = "eligibility_questions"
+    __table_args__ = (UniqueConstraint("round_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(300))
+    hint: Mapped[str] = mapped_column(Text, default="")
+    # The answer an eligible applicant gives: True for "Yes", False for "No".
+    eligible_answer: Mapped[bool] = mapped_column(default=True)
+    # Shown to someone who gives the other answer.
+    ineligible_reason: Mapped[str] = mapped_column(Text)
+
+    round: Mapped[Round] = relationship(back_populates="eligibility_questions")

@@ -17,9 +17,19 @@ BUILTIN_PUBLIC_ENDPOINTS = frozenset({"static"})
 
 
 def register_blueprints(app: Flask) -> None:
-    from grants.web import admin, auth, dashboards, documents, organisation, public, staff
+    from grants.web import (
+        admin,
+        apply,
+        auth,
+        dashboards,
+        documents,
+        organisation,
+        public,
+        staff,
+    )
 
-    for module in (public, auth, dashboards, organisation, admin, staff, documents):
+    blueprints = (public, auth, dashboards, organisation, apply, admin, staff, documents)
+    for module in blueprints:
         app.register_blueprint(module.bp)
 
     app.before_request(_load_user_and_enforce_policy)

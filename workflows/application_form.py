@@ -1,0 +1,267 @@
+"""The Prevention Fund application form as data: its sections, their questions, and what each
+needs before the section counts as complete.
+
+The form is proportionate. At or below the round's short-form threshold an applicant answers
+the short form; above it, the questions marked ``full_form_only`` are asked too. Which form
+applies follows the amount requested (the budget's total), so it is worked out, never stored.
+This lives beside the lifecycles because the submit guard reads it; pages and services read it
+too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grants.models import Application
+
+# Kinds of question, each with its own field on the section page.
+TEXT = "text"  # one line
+TEXTAREA = "textarea"  # with a word limit and the character-count component
+WHOLE_NUMBER = "whole_number"
+DATE = "date"  # stored as ISO YYYY-MM-DD
+PRIORITIES = "priorities"  # the programme's Police and Crime Plan priorities (codes)
+PLACES = "places"  # districts by GSS code
+DECLARATION = "declaration"  # a single checkbox that must be ticked
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    label: str
+    kind: str
+    hint: str = ""
+    words: int | None = None
+    max_length: int = 200
+    full_form_only: bool = False
+
+    def applies_to(self, application: Application) -> bool:
+        return application.uses_full_form or not self.full_form_only
+
+
+@dataclass(frozen=True)
+class DocumentSlot:
+    key: str  # the Document's purpose
+    label: str
+    hint: str
+    full_form_only: bool = False
+
+    def applies_to(self, application: Application) -> bool:
+        return application.uses_full_form or not self.full_form_only
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    questions: tuple[Question, ...] = ()
+    documents: tuple[DocumentSlot, ...] = ()
+
+    def questions_for(self, application: Application) -> list[Question]:
+        return [q for q in self.questions if q.applies_to(application)]
+
+    def documents_for(self, application: Application) -> list[DocumentSlot]:
+        return [d for d in self.documents if d.applies_to(application)]
+
+
+ORGANISATION = Section(
+    "organisation",
+    "Your organisation",
+    (
+        Question("contact_name", "Name of the main contact for this application", TEXT),
+        Question(
+            "contact_role", "Their role in the organisation", TEXT, hint="For example, treasurer"
+        ),
+        Question(
+            "contact_phone",
+            "Their phone number",
+            TEXT,
+            hint="For international numbers include the country code",
+            max_length=30,
+        ),
+        Question(
+            "annual_income",
+            "Your organisation's income last year, in pounds",
+            WHOLE_NUMBER,
+            hint="From your latest accounts. Enter 0 if you are a new group",
+        ),
+        Question(
+            "safeguarding_lead",
+            "Name of your safeguarding lead",
+            TEXT,
+            hint="The person responsible for keeping children and adults at risk safe",
+            full_form_only=True,
+        ),
+    ),
+)
+
+PROJECT = Section(
+    "project",
+    "Your project",
+    (
+        Question(
+            "project_title",
+            "Project title",
+            TEXT,
+            hint="A short name, like 'Friday night football'",
+        ),
+        Question(
+            "project_summary",
+            "Summary of your project",
+            TEXTAREA,
+            hint="What you will do, where and when",
+            words=150,
+            max_length=1500,
+        ),
+        Question(
+            "need",
+            "Why is the project needed?",
+            TEXTAREA,
+            hint="What is happening in your area that this project will help with",
+            words=250,
+            max_length=2500,
+            full_form_only=True,
+        ),
+        Question(
+            "priorities", "Which Police and Crime Plan priorities does it support?", PRIORITIES
+        ),
+        Question("places", "Where will it take place?", PLACES),
+        Question(
+            "who_benefits",
+            "Who will benefit?",
+            TEXTAREA,
+            hint="For example, young people aged 11 to 16 on the Saffron estate",
+            words=100,
+            max_length=1000,
+        ),
+        Question("beneficiaries", "How many people will benefit?", WHOLE_NUMBER),
+        Question("start_date", "When will the project start?", DATE, hint="For example, 1 4 2026"),
+        Question("end_date", "When will the project end?", DATE, hint="For example, 31 3 2027"),
+    ),
+)
+
+BUDGET = Section("budget", "Budget")
+
+OUTCOMES = Section(
+    "outcomes",
+    "Outputs and outcomes",
+    (
+        Question(
+            "outcomes",
+            "What difference will the project make?",
+            TEXTAREA,
+            hint="The changes you expect to see, and how you will know",
+            words=200,
+            max_length=2000,
+        ),
+    ),
+)
+
+DOCUMENTS = Section(
+    "documents",
+    "Documents",
+    documents=(
+        DocumentSlot(
+            "constitution",
+            "Constitution or governing document",
+            "The document that sets out how your organisation is run",
+        ),
+        DocumentSlot(
+            "safeguarding_policy",
+            "Safeguarding policy",
+            "Your current policy, reviewed in the last 12 months",
+        ),
+        DocumentSlot(
+            "bank_statement",
+            "Bank statement",
+            "A statement from the last 3 months showing the organisation's name",
+        ),
+        DocumentSlot(
+            "accounts",
+            "Latest annual accounts",
+            "Your most recent annual accounts or income and expenditure statement",
+            full_form_only=True,
+        ),
+    ),
+)
+
+DECLARATIONS = Section(
+    "declarations",
+    "Declarations",
+    (
+        Question(
+            "declare_true",
+            "The information in this application is true and complete",
+            DECLARATION,
+        ),
+        Question(
+            "declare_eligible",
+            "Our organisation meets the eligibility criteria for this funding round",
+            DECLARATION,
+        ),
+        Question(
+            "declare_data",
+            "We understand how the Office of the Police and Crime Commissioner will use our data, "
+            "including publishing details of any grant",
+            DECLARATION,
+        ),
+        Question("declarant_name", "Your full name", TEXT),
+        Question("declarant_role", "Your role in the organisation", TEXT),
+    ),
+)
+
+SECTIONS: tuple[Section, ...] = (ORGANISATION, PROJECT, BUDGET, OUTCOMES, DOCUMENTS, DECLARATIONS)
+SECTION_KEYS = tuple(section.key for section in SECTIONS)
+MAX_BUDGET_LINES = 20
+MAX_OUTPUT_TARGETS = 10
+
+
+def section_named(key: str) -> Section | None:
+    return next((s for s in SECTIONS if s.key == key), None)
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\S+", text or ""))
+
+
+def missing_in(section: Section, application: Application) -> list[str]:
+    """What the section still needs, as messages an applicant can act on (empty: complete)."""
+    answers = application.answer_map
+    missing = []
+    for question in section.questions_for(application):
+        if question.key == "project_title":
+            value = application.project_title
+        else:
+            value = answers.get(question.key, "")
+        if not value.strip():
+            missing.append(f"Answer '{question.label}'")
+        elif question.words and word_count(value) > question.words:
+            missing.append(f"'{question.label}' must be {question.words} words or fewer")
+    if section is PROJECT:
+        start, end = answers.get("start_date", ""), answers.get("end_date", "")
+        if start and end and dt.date.fromisoformat(end) < dt.date.fromisoformat(start):
+            missing.append("The project must end on or after the day it starts")
+    if section is BUDGET and not application.budget_lines:
+        missing.append("Add at least one budget line")
+    if section is OUTCOMES and not application.output_targets:
+        missing.append("Add at least one output with a target")
+    if section is DOCUMENTS:
+        uploaded = application.current_documents
+        for slot in section.documents_for(application):
+            if slot.key not in uploaded:
+                missing.append(f"Upload your {slot.label[0].lower()}{slot.label[1:]}")
+    return missing
+
+
+def incomplete_sections(application: Application) -> list[Section]:
+    """Sections not yet marked complete, or marked complete but missing something now (for
+    example because a bigger budget moved the application onto the full form)."""
+    marked = {s.section_key for s in application.sections if s.completed}
+    return [
+        section
+        for section in SECTIONS
+        if section.key not in marked or missing_in(section, application)
+    ]
