@@ -50,8 +50,26 @@ def london_date(value: dt.datetime | dt.date | None) -> str:
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
+def iso_date(value: str | None) -> str:
+    """A stored answer like '2026-04-01' as '1 April 2026'; anything else as it is."""
+    if not value:
+        return ""
+    try:
+        return london_date(dt.date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def coded_labels(value: str | None, labels: dict[str, str]) -> str:
+    """A stored list of codes like 'asb,knife-crime' as their names, in the order given."""
+    codes = [code for code in (value or "").split(",") if code]
+    return ", ".join(labels.get(code, code) for code in codes)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(pounds)
+    app.add_template_filter(iso_date)
+    app.add_template_filter(coded_labels)
     app.add_template_filter(financial_year)
     app.add_template_filter(london_datetime)
     app.add_template_filter(london_date)
@@ -61,10 +79,22 @@ def register(app: Flask) -> None:
 def form_error_list(form) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
     """Error-summary entries for a form: each field's first error linked to the field, and
     form-wide errors (from services) linked to the first field."""
-    fields = [field for field in form if field.type not in ("CSRFTokenField", "SubmitField")]
-    first_id = f"#{fields[0].id}" if fields else "#main-content"
+    fields = [
+        field
+        for field in form
+        if field.type not in ("CSRFTokenField", "SubmitField", "HiddenField")
+    ]
+    first_id = _anchor(fields[0]) if fields else "#main-content"
     items = [{"text": message, "href": first_id} for message in form.form_errors]
     for field in fields:
         if field.errors:
-            items.append({"text": field.errors[0], "href": f"#{field.id}"})
+            items.append({"text": field.errors[0], "href": _anchor(field)})
     return items
+
+
+def _anchor(field) -> str:  # type: ignore[no-untyped-def]
+    # A date's error goes to its first box (GOV.UK's date input pattern); radios and
+    # checkboxes use the field's id for their first item.
+    if field.type.endswith("DateField"):
+        return f"#{field.name}-day"
+    return f"#{field.id}"

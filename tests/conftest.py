@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import secrets
 import shutil
 from collections.abc import Iterator
 from functools import lru_cache
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from hypothesis import settings
@@ -22,15 +23,22 @@ from sqlalchemy import delete, inspect
 from grants import create_app
 from grants.extensions import db
 from grants.models import (
+    Application,
+    ApplicationAnswer,
+    ApplicationSection,
     Base,
+    BudgetLine,
+    Document,
     Membership,
     MembershipRole,
     Organisation,
     OrganisationType,
+    OutputTarget,
     Programme,
     ProgrammeBudget,
     ProgrammeKind,
     Round,
+    ScanStatus,
     StaffRole,
     User,
     utcnow,
@@ -113,6 +121,11 @@ def outbox(app: Flask) -> list[Any]:
 
 
 def csrf_token(client: FlaskClient, url: str = "/sign-in") -> str:
+    if has_app_context():
+        # Under the ``ctx`` fixture every request shares the test's app context, and
+        # flask-wtf caches the signed token in ``g``: without this a second client would be
+        # handed the first client's token.
+        g.pop("csrf_token", None)
     page = client.get(url)
     match = CSRF_RE.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {url} (status {page.status_code})"
@@ -193,6 +206,56 @@ def open_round(days_open: int = 10) -> Round:
         max_award_pence=2_500_000,
         short_form_threshold_pence=1_000_000,
     )
+
+
+def complete_application(application: Application, user_id: int) -> Application:
+    """Fill every section of an application and mark each complete, as an applicant would
+    through the form (the form's own tests cover that journey). Not committed."""
+    from workflows import application_form as spec
+
+    if not application.project_title:
+        application.project_title = "Boxing after school"
+    for section in spec.SECTIONS:
+        for question in section.questions:
+            if question.key == "project_title":
+                continue
+            value = {
+                spec.DATE: "2026-04-01",
+                spec.WHOLE_NUMBER: "40",
+                spec.DECLARATION: "yes",
+                spec.PRIORITIES: "asb",
+                spec.PLACES: "E06000016",
+            }.get(question.kind, f"An answer to {question.key}")
+            application.answers.append(ApplicationAnswer(question_key=question.key, value=value))
+        application.sections.append(ApplicationSection(section_key=section.key, completed=True))
+    if not application.budget_lines:
+        application.budget_lines.append(
+            BudgetLine(
+                financial_year=2026,
+                category="Coaches",
+                amount_pence=application.amount_requested_pence or 500_000,
+            )
+        )
+    application.output_targets.append(OutputTarget(description="Young people attend", target=40))
+    for slot in spec.DOCUMENTS.documents:
+        db.session.add(
+            Document(
+                storage_key=f"documents/test/{secrets.token_hex(8)}",
+                organisation_id=application.organisation.id,
+                application_id=application.id,
+                uploaded_by_id=user_id,
+                purpose=slot.key,
+                filename=f"{slot.key}.pdf",
+                file_type="pdf",
+                content_type="application/pdf",
+                size_bytes=10,
+                sha256="0" * 64,
+                scan_status=ScanStatus.NOT_SCANNED,
+            )
+        )
+    db.session.flush()
+    db.session.expire(application, ["documents"])
+    return application
 
 
 def sign_in_as(client: FlaskClient, user: User) -> None:

@@ -118,7 +118,7 @@ LIFECYCLE = Lifecycle(
             S.SUBMITTED,
             [APPLICANT],
             "Submit the application",
-            guards=[has_a_title, round_is_open, every_section_complete, amount_within_round_limits],
+            guards=[round_is_open, every_section_complete, has_a_title, amount_within_round_limits],
             effect=stamp_submission,
             jobs=["email.application_submitted"],
         ),

@@ -216,6 +216,7 @@ DECLARATIONS = Section(
 SECTIONS: tuple[Section, ...] = (ORGANISATION, PROJECT, BUDGET, OUTCOMES, DOCUMENTS, DECLARATIONS)
 SECTION_KEYS = tuple(section.key for section in SECTIONS)
 MAX_BUDGET_LINES = 20
+END_BEFORE_START = "The project must end on or after the day it starts"
 MAX_OUTPUT_TARGETS = 10
 
 
@@ -243,7 +244,7 @@ def missing_in(section: Section, application: Application) -> list[str]:
     if section is PROJECT:
         start, end = answers.get("start_date", ""), answers.get("end_date", "")
         if start and end and dt.date.fromisoformat(end) < dt.date.fromisoformat(start):
-            missing.append("The project must end on or after the day it starts")
+            missing.append(END_BEFORE_START)
     if section is BUDGET and not application.budget_lines:
         missing.append("Add at least one budget line")
     if section is OUTCOMES and not application.output_targets:

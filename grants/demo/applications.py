@@ -4,11 +4,10 @@ journey each one took through the workflow engine to where it is when the demo i
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from grants.demo.dates import reference
+from grants.demo.application_forms import complete_form
 from grants.demo.people import Cast
 from grants.demo.timeline import Timeline
 from grants.models import (
@@ -104,13 +103,6 @@ def book_applications(
     """Books each application's journey: started by its creator, submitted, assessed and
     decided by the demo staff. Users must already be flushed (ids are needed)."""
     assessment = assessment or Assessment()
-    numbers = itertools.count(1)  # the round's reference counter, taken at each submission
-
-    def give_reference(application: Application) -> None:
-        application.reference = reference(
-            round_.reference_prefix, round_.financial_year, next(numbers)
-        )
-
     booked = []
     for spec in specs:
         creator = cast.users[spec.created_by or cast.owner(spec.organisation).email]
@@ -126,7 +118,9 @@ def book_applications(
                 creator,
                 application,
                 "submit",
-                before=lambda a=application: give_reference(a),
+                # The applicant fills the form in before sending it; the engine then checks
+                # every section and gives the round's next reference.
+                before=lambda a=application, c=creator, t=submitted_at: complete_form(a, c, t),
             )
             decided_at = _book_assessment(
                 timeline, application, spec, creator, cast, submitted_at, assessment

@@ -13,6 +13,7 @@ from grants.demo import award_plans
 from grants.demo.applications import book_applications
 from grants.demo.commissioning import book_victim_first
 from grants.demo.current_rounds import PREVENTION_OPEN, csp_plans
+from grants.demo.eligibility import add_eligibility_questions
 from grants.demo.organisations import add_organisations
 from grants.demo.people import DEMO_PASSWORD, add_people
 from grants.demo.people_zones import ASSESSMENT, PEOPLE_ZONES
@@ -60,6 +61,7 @@ def _add_everything(now: dt.datetime) -> list[str]:
     # saves a deliberately slow argon2 run per user.
     cast, lines = add_people(organisations, hash_password(DEMO_PASSWORD))
     rounds = add_programmes(priorities, now)
+    add_eligibility_questions(rounds.prevention_open)
     db.session.flush()  # the history refers to users and organisations by id
     timeline = Timeline(now)
     people_zones = book_applications(

@@ -154,6 +154,8 @@ class ApplicationSection(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     section_key: Mapped[str] = mapped_column(String(40))
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Counts saves, so a page saved over someone else's newer save of the section is refused.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -62,6 +62,7 @@ def upload(
     *,
     organisation_id: int | None,
     purpose: str,
+    application_id: int | None = None,
     allowed: Iterable[str] = DEFAULT_TYPES,
     max_bytes: int | None = None,
     replaces: Document | None = None,
@@ -92,6 +93,7 @@ def upload(
     document = Document(
         storage_key=key,
         organisation_id=organisation_id,
+        application_id=application_id,
         uploaded_by_id=actor.id,
         purpose=purpose,
         filename=_with_true_extension(display_name(filename), kind),
@@ -171,7 +173,8 @@ def documents_of(user: User, organisation_id: int) -> list[Document]:
     return list(
         db.session.scalars(
             visible_documents(user)
-            .where(Document.organisation_id == organisation_id)
+            # The organisation's own documents; files sent with an application are shown there.
+            .where(Document.organisation_id == organisation_id, Document.application_id.is_(None))
             .order_by(Document.created_at.desc(), Document.id.desc())
         )
     )

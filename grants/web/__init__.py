@@ -23,12 +23,25 @@ def register_blueprints(app: Flask) -> None:
         auth,
         dashboards,
         documents,
+        funding,
         organisation,
         public,
+        respond,
         staff,
     )
 
-    blueprints = (public, auth, dashboards, organisation, apply, admin, staff, documents)
+    blueprints = (
+        public,
+        funding,
+        auth,
+        dashboards,
+        organisation,
+        apply,
+        respond,
+        admin,
+        staff,
+        documents,
+    )
     for module in blueprints:
         app.register_blueprint(module.bp)
 

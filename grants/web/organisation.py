@@ -8,9 +8,10 @@ from werkzeug.wrappers import Response
 from forms.documents import ORGANISATION_DOCUMENTS, OrganisationDocumentForm
 from forms.organisation import InviteMemberForm
 from grants.policy import COMMUNITY_USER, ORGANISATION_OWNER, allow, may_manage_members
-from grants.services import accounts, applications, dashboards, documents
+from grants.services import accounts, apply, dashboards, documents, responses
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
+from workflows.application_form import SECTIONS
 
 bp = Blueprint("organisation", __name__)
 
@@ -61,12 +62,22 @@ def invited(organisation_id: int) -> str:
 
 @bp.get("/applications/<int:application_id>")
 @allow(COMMUNITY_USER)
-def application(application_id: int) -> str:
+def application(application_id: int) -> str | Response:
     try:
-        found = applications.application_for(g.user, application_id)
+        found = apply.application_to_fill(g.user, application_id)
     except NotFound:
         abort(404)
-    return render_template("applications/summary.html", application=found, staff_view=False)
+    if apply.is_draft(found):
+        return redirect(url_for("apply.tasks", application_id=found.id))
+    return render_template(
+        "applications/summary.html",
+        application=found,
+        staff_view=False,
+        sections=SECTIONS,
+        can_respond=responses.can_answer(g.user, found),
+        can_withdraw=responses.can_withdraw(g.user, found),
+        **apply.answer_labels(found),
+    )
 
 
 @bp.route("/organisations/<int:organisation_id>/documents", methods=["GET", "POST"])

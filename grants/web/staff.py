@@ -7,9 +7,10 @@ from werkzeug.wrappers import Response
 
 from forms.moves import MoveForm
 from grants.policy import ANY_STAFF, allow
-from grants.services import applications, moves, programmes
+from grants.services import applications, apply, moves, programmes
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
+from workflows.application_form import SECTIONS
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -76,6 +77,9 @@ def _application_page(application_id: int, failed: MoveForm | None) -> str:
         "applications/summary.html",
         application=found,
         staff_view=True,
+        sections=SECTIONS,
+        can_respond=False,
+        **apply.answer_labels(found),
         moves=options,
         move_forms=forms,
         **context,

@@ -2,7 +2,7 @@
 
 Revision ID: 0006_application_journey
 Revises: 0005_outbox_completion
-Create Date: 2026-11-23 14:16:00.183781
+Create Date: 2026-11-23 14:18:10.837074
 
 """
 from alembic import op
@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('section_key', sa.String(length=40), nullable=False),
     sa.Column('completed', sa.Boolean(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_sections_application_id_applications')),

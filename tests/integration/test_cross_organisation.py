@@ -8,13 +8,16 @@ from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
+    BudgetLine,
     Document,
     MembershipRole,
+    OutputTarget,
     ScanStatus,
     StaffRole,
     User,
     utcnow,
 )
+from grants.policy import PUBLIC, rule_for
 from tests.conftest import make_member, make_organisation, make_staff, open_round, sign_in_as
 
 SECRET_TITLE = "SECRET-A knife crime diversion project"
@@ -44,6 +47,8 @@ def world(app):
             status=ApplicationStatus.SUBMITTED,
             reference="PF-2627-0001",
             submitted_at=now,
+            budget_lines=[BudgetLine(financial_year=2026, category="SECRET-A", amount_pence=1)],
+            output_targets=[OutputTarget(description="SECRET-A output", target=1)],
         )
         db.session.add_all([programme, round_, application])
         db.session.commit()
@@ -63,6 +68,8 @@ def world(app):
                 "programme_id": programme.id,
                 "user_id": staff[StaffRole.ASSESSOR].id,
                 "document_id": document.id,
+                "line_id": application.budget_lines[0].id,
+                "target_id": application.output_targets[0].id,
             },
             "insiders": [owner_a.id, member_a.id],
             "outsiders": {"owner of B": owner_b.id, "member of B": member_b.id},
@@ -74,7 +81,12 @@ def object_routes(app):
     """Every route with an object id in its path, with the methods it answers."""
     routes = []
     for rule in app.url_map.iter_rules():
-        if not any(arg.endswith("_id") for arg in rule.arguments):
+        ids = {arg for arg in rule.arguments if arg.endswith("_id")}
+        # Rounds are public (anyone may read about them and start applying); every other id
+        # names something that belongs to someone.
+        if not ids - {"round_id"}:
+            continue
+        if rule_for(app.view_functions[rule.endpoint]) is PUBLIC:
             continue
         methods = sorted(m for m in rule.methods if m in {"GET", "POST"})
         routes.append((rule, methods))
@@ -83,7 +95,7 @@ def object_routes(app):
 
 
 # Path parts that are not object ids get a real value, so the request reaches the view.
-OTHER_ARGUMENTS = {"trigger": "approve"}
+OTHER_ARGUMENTS = {"trigger": "approve", "key": "organisation", "slot": "constitution"}
 
 
 def url_for_rule(rule, ids):

@@ -40,6 +40,12 @@ def test_public_routes_are_the_expected_few(app):
             "/account/setup/<token>",
             "/invitations/<token>",
             "/signed-out",
+            # Finding funding and checking eligibility need no account (issue #5).
+            "/funding",
+            "/funding/<int:round_id>",
+            "/funding/<int:round_id>/eligibility/<int:position>",
+            "/funding/<int:round_id>/not-eligible/<int:position>",
+            "/funding/<int:round_id>/eligible",
         ]
     )
 

@@ -19,6 +19,7 @@ from grants.models import (
     AwardYear,
     Contract,
     ExternalBid,
+    InformationRequest,
     MembershipRole,
     MonitoringReturn,
     Payment,
@@ -29,7 +30,13 @@ from grants.models import (
     Variation,
     utcnow,
 )
-from tests.conftest import make_member, make_organisation, make_staff, open_round
+from tests.conftest import (
+    complete_application,
+    make_member,
+    make_organisation,
+    make_staff,
+    open_round,
+)
 from workflows.declaration import APPLICANT, OFFICER, SYSTEM
 from workflows.ledger import append_event
 from workflows.registry import lifecycle_of
@@ -123,6 +130,8 @@ def build_world() -> World:
     }
     db.session.add_all([programme, round_, final_payment, *objects.values()])
     db.session.commit()
+    complete_application(application, member.id)  # so submit's guards can pass
+    db.session.commit()
     actors: dict[str, User | None] = {APPLICANT: member, SYSTEM: None, **staff}
     return World(actors=actors, outsider=outsider, objects=objects)
 
@@ -131,6 +140,7 @@ def payload_for(trigger: str, world: World) -> dict[str, Any]:
     """Inputs that satisfy every trigger's requirements."""
     return {
         "reason": "Because the panel said so",
+        "answer": "Here is the information you asked for",
         "amount_pence": 800_000,
         "signatory": "Amara Okafor, treasurer",
         "clawback_pence": 0,
@@ -148,6 +158,12 @@ def arrange(lifecycle: str, trigger: str, obj: Any) -> None:
     now = utcnow()
     if (lifecycle, trigger) == ("award", "lapse"):
         obj.offer_expires_at = now - dt.timedelta(minutes=1)
+    if (lifecycle, trigger) == ("application", "provide_information") and (
+        obj.open_information_request is None
+    ):
+        obj.information_requests.append(
+            InformationRequest(question="How many coaches?", asked_at=now)
+        )
     if (lifecycle, trigger) == ("application", "lapse"):
         obj.round.closes_at = now - dt.timedelta(minutes=1)
     if (lifecycle, trigger) == ("award", "close"):
