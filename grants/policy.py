@@ -15,12 +15,16 @@ from sqlalchemy import Select, select
 
 from grants.models import (
     Application,
+    Award,
     Document,
     Membership,
     MembershipRole,
+    MonitoringReturn,
     Organisation,
+    Payment,
     StaffRole,
     User,
+    Variation,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,6 +90,35 @@ def visible_applications(user: User) -> Select[tuple[Application]]:
     if user.is_staff:
         return query
     return query.where(Application.organisation_id.in_(_member_organisation_ids(user)))
+
+
+def visible_awards(user: User) -> Select[tuple[Award]]:
+    """Awards the user may see: staff see every one; others their organisations' only."""
+    query = select(Award)
+    if user.is_staff:
+        return query
+    return query.where(Award.organisation_id.in_(_member_organisation_ids(user)))
+
+
+def _on_visible_award(user: User, model: type[Any]) -> Select[Any]:
+    query = select(model)
+    if user.is_staff:
+        return query
+    return query.join(Award, Award.id == model.award_id).where(
+        Award.organisation_id.in_(_member_organisation_ids(user))
+    )
+
+
+def visible_payments(user: User) -> Select[tuple[Payment]]:
+    return _on_visible_award(user, Payment)
+
+
+def visible_returns(user: User) -> Select[tuple[MonitoringReturn]]:
+    return _on_visible_award(user, MonitoringReturn)
+
+
+def visible_variations(user: User) -> Select[tuple[Variation]]:
+    return _on_visible_award(user, Variation)
 
 
 def visible_organisations(user: User) -> Select[tuple[Organisation]]:

@@ -208,6 +208,28 @@ def open_round(days_open: int = 10) -> Round:
     )
 
 
+def make_document(
+    organisation_id: int, user_id: int, filename: str = "evidence.pdf", **links: Any
+) -> Document:
+    """A document row (no stored object: for rules about documents, not their bytes)."""
+    document = Document(
+        storage_key=f"documents/test/{secrets.token_hex(8)}",
+        organisation_id=organisation_id,
+        uploaded_by_id=user_id,
+        purpose=links.pop("purpose", "evidence"),
+        filename=filename,
+        file_type="pdf",
+        content_type="application/pdf",
+        size_bytes=10,
+        sha256=links.pop("sha256", secrets.token_hex(32)),
+        scan_status=ScanStatus.NOT_SCANNED,
+        **links,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
 def complete_application(application: Application, user_id: int) -> Application:
     """Fill every section of an application and mark each complete, as an applicant would
     through the form (the form's own tests cover that journey). Not committed."""
@@ -215,7 +237,7 @@ def complete_application(application: Application, user_id: int) -> Application:
 
     if not application.project_title:
         application.project_title = "Boxing after school"
-    for section in spec.SECTIONS:
+    for section in spec.sections_for(application):
         for question in section.questions:
             if question.key == "project_title":
                 continue
@@ -237,21 +259,13 @@ def complete_application(application: Application, user_id: int) -> Application:
             )
         )
     application.output_targets.append(OutputTarget(description="Young people attend", target=40))
-    for slot in spec.DOCUMENTS.documents:
-        db.session.add(
-            Document(
-                storage_key=f"documents/test/{secrets.token_hex(8)}",
-                organisation_id=application.organisation.id,
-                application_id=application.id,
-                uploaded_by_id=user_id,
-                purpose=slot.key,
-                filename=f"{slot.key}.pdf",
-                file_type="pdf",
-                content_type="application/pdf",
-                size_bytes=10,
-                sha256="0" * 64,
-                scan_status=ScanStatus.NOT_SCANNED,
-            )
+    for slot in (d for section in spec.sections_for(application) for d in section.documents):
+        make_document(
+            application.organisation.id,
+            user_id,
+            f"{slot.key}.pdf",
+            purpose=slot.key,
+            application_id=application.id,
         )
     db.session.flush()
     db.session.expire(application, ["documents"])

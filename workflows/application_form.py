@@ -214,14 +214,102 @@ DECLARATIONS = Section(
 )
 
 SECTIONS: tuple[Section, ...] = (ORGANISATION, PROJECT, BUDGET, OUTCOMES, DOCUMENTS, DECLARATIONS)
-SECTION_KEYS = tuple(section.key for section in SECTIONS)
+
+# A Community Safety Partnership is invited to its allocation and sends an annual plan instead
+# of an application: its priorities, the actions it will fund (the budget lines), the outcomes
+# it expects, and a sign-off by its responsible officer. The keys "budget" and "outcomes" mean
+# the same things in both forms, so the pages for budget lines and targets serve both.
+CSP_PARTNERSHIP = Section(
+    "partnership",
+    "Your partnership",
+    (
+        Question("responsible_officer", "Name of the partnership's responsible officer", TEXT),
+        Question(
+            "responsible_officer_role",
+            "Their role",
+            TEXT,
+            hint="For example, Community Safety Manager at the district council",
+        ),
+        Question("contact_phone", "Their phone number", TEXT, max_length=30),
+    ),
+)
+CSP_PLAN = Section(
+    "plan",
+    "Your plan",
+    (
+        Question(
+            "project_title", "Title of the plan", TEXT, hint="For example, 'Blaby CSP plan 2025/26'"
+        ),
+        Question(
+            "local_priorities",
+            "What are the partnership's priorities this year?",
+            TEXTAREA,
+            hint="From your strategic assessment",
+            words=250,
+            max_length=2500,
+        ),
+        Question(
+            "priorities", "Which Police and Crime Plan priorities do they support?", PRIORITIES
+        ),
+        Question("places", "Which area does the partnership cover?", PLACES),
+        Question("start_date", "When does the plan start?", DATE),
+        Question("end_date", "When does it end?", DATE),
+    ),
+)
+CSP_ACTIONS = Section("budget", "Actions and their budget")
+CSP_OUTCOMES = Section(
+    "outcomes",
+    "Outcomes",
+    (
+        Question(
+            "outcomes",
+            "What difference will the plan make?",
+            TEXTAREA,
+            hint="The outcomes you expect, and how the partnership will measure them",
+            words=250,
+            max_length=2500,
+        ),
+    ),
+)
+CSP_SIGN_OFF = Section(
+    "sign_off",
+    "Sign-off",
+    (
+        Question(
+            "declare_agreed",
+            "The partnership's board has agreed this plan",
+            DECLARATION,
+        ),
+        Question(
+            "declare_true",
+            "The information in this plan is true and complete",
+            DECLARATION,
+        ),
+        Question("declarant_name", "Name of the responsible officer signing off the plan", TEXT),
+        Question("declarant_role", "Their role", TEXT),
+    ),
+)
+CSP_PLAN_SECTIONS: tuple[Section, ...] = (
+    CSP_PARTNERSHIP,
+    CSP_PLAN,
+    CSP_ACTIONS,
+    CSP_OUTCOMES,
+    CSP_SIGN_OFF,
+)
 MAX_BUDGET_LINES = 20
 END_BEFORE_START = "The project must end on or after the day it starts"
 MAX_OUTPUT_TARGETS = 10
 
 
-def section_named(key: str) -> Section | None:
-    return next((s for s in SECTIONS if s.key == key), None)
+def sections_for(application: Application) -> tuple[Section, ...]:
+    """The form this application is made on: a CSP's annual plan, or the grant application."""
+    if application.round.programme.kind.value == "csp_allocation":
+        return CSP_PLAN_SECTIONS
+    return SECTIONS
+
+
+def section_named(key: str, application: Application) -> Section | None:
+    return next((s for s in sections_for(application) if s.key == key), None)
 
 
 def word_count(text: str) -> int:
@@ -241,15 +329,16 @@ def missing_in(section: Section, application: Application) -> list[str]:
             missing.append(f"Answer '{question.label}'")
         elif question.words and word_count(value) > question.words:
             missing.append(f"'{question.label}' must be {question.words} words or fewer")
-    if section is PROJECT:
+    keys = {question.key for question in section.questions}
+    if {"start_date", "end_date"} <= keys:
         start, end = answers.get("start_date", ""), answers.get("end_date", "")
         if start and end and dt.date.fromisoformat(end) < dt.date.fromisoformat(start):
             missing.append(END_BEFORE_START)
-    if section is BUDGET and not application.budget_lines:
+    if section.key == "budget" and not application.budget_lines:
         missing.append("Add at least one budget line")
-    if section is OUTCOMES and not application.output_targets:
+    if section.key == "outcomes" and not application.output_targets:
         missing.append("Add at least one output with a target")
-    if section is DOCUMENTS:
+    if section.documents:
         uploaded = application.current_documents
         for slot in section.documents_for(application):
             if slot.key not in uploaded:
@@ -263,6 +352,6 @@ def incomplete_sections(application: Application) -> list[Section]:
     marked = {s.section_key for s in application.sections if s.completed}
     return [
         section
-        for section in SECTIONS
+        for section in sections_for(application)
         if section.key not in marked or missing_in(section, application)
     ]

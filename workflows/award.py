@@ -63,6 +63,14 @@ def clawback_within_paid(move: Move) -> str | None:
     return None
 
 
+def record_signatory(move: Move) -> None:
+    award = move.obj
+    award.signatory_name = move.payload["signatory"].strip()
+    role = move.payload.get("signatory_role")
+    award.signatory_role = role.strip() if isinstance(role, str) and role.strip() else None
+    award.accepted_at = move.now
+
+
 def record_clawback(move: Move) -> None:
     move.obj.clawback_pence = move.payload.get("clawback_pence", 0)
 
@@ -79,9 +87,12 @@ LIFECYCLE = Lifecycle(
         **{f"fy{year.financial_year}_pence": year.amount_pence for year in award.years},
     },
     creators=frozenset({OFFICER, DECISION_MAKER}),
+    # The grant agreement is drawn up from the award's own data as soon as it is offered.
+    creation_jobs=("agreement.render",),
     transitions=[
         t("accept", S.OFFERED, S.ACCEPTED, [APPLICANT], "Accept the offer",
-          guards=[offer_not_expired],
+          guards=[offer_not_expired], effect=record_signatory,
+          jobs=["agreement.render"],  # the agreement again, now with the signatory
           requires={"signatory": "Enter the name of the person accepting for the organisation"}),
         t("decline", S.OFFERED, S.DECLINED, [APPLICANT], "Decline the offer",
           requires={"reason": "Enter why you are declining the offer"}),

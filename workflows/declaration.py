@@ -109,6 +109,8 @@ class Lifecycle:
     # Roles that may create the object (the creation event), and what must hold first.
     creators: frozenset[str] = frozenset()
     creation_guards: tuple[Guard, ...] = ()
+    # Follow-up jobs recorded in the outbox when the object is created.
+    creation_jobs: tuple[str, ...] = ()
     machine: Machine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

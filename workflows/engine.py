@@ -81,7 +81,14 @@ def fire(
         changes=_loggable(payload),
         reason=payload.get("reason"),
     )
-    for job in transition.jobs:
+    _record_jobs(session, lifecycle, obj, transition.jobs, event)
+    return event
+
+
+def _record_jobs(
+    session: Session, lifecycle: Lifecycle, obj: Any, jobs: tuple[str, ...], event: dict[str, Any]
+) -> None:
+    for job in jobs:
         session.add(
             OutboxJob(
                 job=job,
@@ -89,9 +96,8 @@ def fire(
                 dedupe_key=f"{job}:{lifecycle.name}:{obj.id}:{event['seq']}",
             )
         )
-    if transition.jobs:
+    if jobs:
         note_pending()
-    return event
 
 
 def create(
@@ -119,13 +125,13 @@ def create(
             raise NotPermitted(f"You do not have permission to create this {what}")
         move = Move(actor, role, obj, "create", {}, now or utcnow())
         for guard in lifecycle.creation_guards:
-            reason = guard(move)
-            if reason:
+            refusal = guard(move)
+            if refusal:
                 _detach(session, obj)
-                raise GuardFailed(reason)
+                raise GuardFailed(refusal)
     session.add(obj)
     session.flush()
-    return append_event(
+    event = append_event(
         session,
         occurred_at=now or utcnow(),
         actor_id=actor.id if actor else None,
@@ -140,6 +146,8 @@ def create(
         changes={},
         reason=reason,
     )
+    _record_jobs(session, lifecycle, obj, lifecycle.creation_jobs, event)
+    return event
 
 
 def _detach(session: Session, obj: Any) -> None:

@@ -11,6 +11,11 @@ from workflows.declaration import transition as t
 S = ReturnStatus
 
 
+def has_a_narrative(move: Move) -> str | None:
+    narrative = move.obj.narrative
+    return None if narrative and narrative.strip() else "Tell us how the project is going"
+
+
 def stamp_submission(move: Move) -> None:
     move.obj.submitted_at = move.now
 
@@ -30,7 +35,7 @@ LIFECYCLE = Lifecycle(
     transitions=[
         t("open", S.SCHEDULED, S.OPEN, [SYSTEM, OFFICER], "Open the return"),
         t("submit", [S.OPEN, S.RETURNED], S.SUBMITTED, [APPLICANT], "Submit the return",
-          effect=stamp_submission),
+          guards=[has_a_narrative], effect=stamp_submission),
         t("accept", S.SUBMITTED, S.ACCEPTED, [OFFICER], "Accept the return"),
         t("send_back", S.SUBMITTED, S.RETURNED, [OFFICER], "Return it with comments",
           effect=keep_comments,

@@ -3,7 +3,10 @@ advance are approved without a claim. Never beyond what remains of the award."""
 
 from __future__ import annotations
 
-from grants.models import AwardStatus, Payment, PaymentStatus
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import Award, AwardStatus, ClaimLine, Document, Payment, PaymentStatus
 from workflows.award import award_still_open
 from workflows.declaration import (
     APPLICANT,
@@ -45,6 +48,59 @@ def within_remaining_award(move: Move) -> str | None:
     return None
 
 
+def conditions_met(move: Move) -> str | None:
+    """Conditions of the grant that come before any payment (bank details verified, say)."""
+    unmet = [c for c in move.obj.award.conditions if c.before_first_payment and c.met_at is None]
+    if unmet:
+        return "These conditions must be met before a payment: " + "; ".join(c.text for c in unmet)
+    return None
+
+
+def claim_is_evidenced(move: Move) -> str | None:
+    """A claim in arrears lists what was spent, each item with its evidence, adding up to it;
+    a file already used as evidence for a claim cannot be claimed again."""
+    payment = move.obj
+    lines = payment.claim_lines
+    if not lines:
+        return "Add at least one item of spend to the claim"
+    if sum(line.amount_pence for line in lines) != payment.amount_pence:
+        return "The items of spend must add up to the amount claimed"
+    if any(line.document_id is None for line in lines):
+        return "Upload evidence for every item of spend"
+    return _evidence_used_before(payment)
+
+
+def _evidence_used_before(payment: Payment) -> str | None:
+    """The same file (by SHA-256) claimed twice, in this claim or an earlier one of the same
+    organisation that was not rejected."""
+    ids = [line.document_id for line in payment.claim_lines]
+    rows = db.session.execute(select(Document.id, Document.sha256).where(Document.id.in_(ids)))
+    by_id = dict(rows.all())
+    digests = [by_id.get(document_id) for document_id in ids]
+    if len(set(digests)) != len(digests):
+        return "The same file is used as evidence twice in this claim"
+    earlier = db.session.scalar(
+        select(Document.filename)
+        .join(ClaimLine, ClaimLine.document_id == Document.id)
+        .join(Payment, Payment.id == ClaimLine.payment_id)
+        .join(Award, Award.id == Payment.award_id)
+        .where(
+            Document.sha256.in_(digests),
+            ClaimLine.payment_id != payment.id,
+            Payment.status != PaymentStatus.REJECTED,
+            Award.organisation_id == payment.award.organisation_id,
+        )
+        .limit(1)
+    )
+    if earlier is not None:
+        return f"A file like '{earlier}' has already been claimed: each receipt can be claimed once"
+    return None
+
+
+def stamp_claim(move: Move) -> None:
+    move.obj.claimed_at = move.now
+
+
 def not_the_award_approver(move: Move) -> str | None:
     award = move.obj.award
     if move.actor is not None and move.actor.id in {award.approved_by_id, award.recommended_by_id}:
@@ -79,10 +135,10 @@ LIFECYCLE = Lifecycle(
     creators=frozenset({OFFICER, APPLICANT}),
     transitions=[
         t("claim", S.SCHEDULED, S.CLAIMED, [APPLICANT], "Claim the payment",
-          guards=[award_is_live, within_remaining_award]),
+          guards=[award_is_live, within_remaining_award, claim_is_evidenced], effect=stamp_claim),
         t("approve", [S.SCHEDULED, S.CLAIMED], S.APPROVED, [OFFICER, DECISION_MAKER],
           "Approve the payment",
-          guards=[award_is_live, within_remaining_award, not_the_award_approver],
+          guards=[award_is_live, within_remaining_award, conditions_met, not_the_award_approver],
           effect=record_approver),
         t("reject", S.CLAIMED, S.REJECTED, [OFFICER, DECISION_MAKER], "Reject the claim",
           requires={"reason": "Enter why the claim is rejected"}),

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from grants.demo import DemoAlreadyLoaded, load_demo
+from grants.jobs.outbox import dispatch_pending
 
 
 @click.group()
@@ -22,6 +23,8 @@ def load() -> None:
     except DemoAlreadyLoaded:
         click.echo("Demo data is already loaded; nothing changed.")
         return
-    click.echo("Demo data loaded. Demo sign-ins:")
+    click.echo("Demo data loaded. Drawing up the grant agreements…")
+    click.echo(f"  {dispatch_pending()} agreement jobs handed over.")
+    click.echo("Demo sign-ins:")
     for line in sign_ins:
         click.echo(f"  {line}")

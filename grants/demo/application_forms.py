@@ -30,7 +30,7 @@ def complete_form(application: Application, creator: User, at: dt.datetime) -> N
     """Answer what the demo's description left out, then mark every section complete."""
     answers = application.answer_map
     defaults = _defaults(application, creator)
-    for section in spec.SECTIONS:
+    for section in spec.sections_for(application):
         for question in section.questions_for(application):
             if question.key == "project_title" or answers.get(question.key):
                 continue
@@ -47,9 +47,9 @@ def complete_form(application: Application, creator: User, at: dt.datetime) -> N
         application.output_targets.append(
             OutputTarget(position=1, description="People taking part regularly", target=people)
         )
-    for slot in spec.DOCUMENTS.documents_for(application):
+    for slot in (d for s in spec.sections_for(application) for d in s.documents_for(application)):
         _upload(application, slot, creator, at)
-    for section in spec.SECTIONS:
+    for section in spec.sections_for(application):
         application.sections.append(
             ApplicationSection(
                 section_key=section.key,
@@ -88,35 +88,63 @@ def _defaults(application: Application, creator: User) -> dict[str, str]:
         "declare_data": "yes",
         "declarant_name": creator.full_name,
         "declarant_role": role,
+        # A CSP's annual plan.
+        "responsible_officer": creator.full_name,
+        "responsible_officer_role": "Community Safety Manager",
+        "local_priorities": "Anti-social behaviour in the town centres, domestic abuse, and "
+        "rural crime, from the partnership's strategic assessment.",
+        "declare_agreed": "yes",
     }
 
 
 def _upload(
     application: Application, slot: spec.DocumentSlot, creator: User, at: dt.datetime
 ) -> None:
-    """Store a one-page PDF for the slot, object first and then its row, as uploads do."""
-    data = one_page_pdf(f"{application.organisation.name}: {slot.label}")
+    store_pdf(
+        f"{application.organisation.name}: {slot.label}",
+        f"{slot.label}.pdf",
+        organisation_id=application.organisation_id,
+        uploaded_by_id=creator.id,
+        at=at,
+        purpose=slot.key,
+        application_id=application.id,
+    )
+
+
+def store_pdf(
+    text: str,
+    filename: str,
+    *,
+    organisation_id: int,
+    uploaded_by_id: int,
+    at: dt.datetime,
+    purpose: str,
+    **links: int,
+) -> Document:
+    """Store a one-page PDF, object first and then its row, as uploads do."""
+    data = one_page_pdf(text)
     digest = hashlib.sha256(data).hexdigest()
     key = f"documents/{secrets.token_hex(2)}/{secrets.token_hex(16)}"
     current_app.extensions["document_store"].put(
         key, io.BytesIO(data), size=len(data), sha256_hex=digest, content_type="application/pdf"
     )
-    db.session.add(
-        Document(
-            storage_key=key,
-            organisation_id=application.organisation_id,
-            application_id=application.id,
-            uploaded_by_id=creator.id,
-            purpose=slot.key,
-            filename=f"{slot.label}.pdf",
-            file_type="pdf",
-            content_type="application/pdf",
-            size_bytes=len(data),
-            sha256=digest,
-            scan_status=ScanStatus.NOT_SCANNED,
-            created_at=at,
-        )
+    document = Document(
+        storage_key=key,
+        organisation_id=organisation_id,
+        uploaded_by_id=uploaded_by_id,
+        purpose=purpose,
+        filename=filename,
+        file_type="pdf",
+        content_type="application/pdf",
+        size_bytes=len(data),
+        sha256=digest,
+        scan_status=ScanStatus.NOT_SCANNED,
+        created_at=at,
+        **links,
     )
+    db.session.add(document)
+    db.session.flush()
+    return document
 
 
 def one_page_pdf(text: str) -> bytes:

@@ -122,6 +122,11 @@ def book_applications(
                 # every section and gives the round's next reference.
                 before=lambda a=application, c=creator, t=submitted_at: complete_form(a, c, t),
             )
+            if spec.reached is S.WITHDRAWN:
+                withdrawn = submitted_at + dt.timedelta(days=1, hours=2)
+                timeline.fire(withdrawn, creator, application, "withdraw", reason=spec.decision)
+                booked.append(Booked(spec, application, None))
+                continue
             decided_at = _book_assessment(
                 timeline, application, spec, creator, cast, submitted_at, assessment
             )

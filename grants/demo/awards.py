@@ -8,23 +8,32 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from grants.demo.application_forms import store_pdf
 from grants.demo.applications import Booked
 from grants.demo.dates import london, london_date
 from grants.demo.people import Cast
 from grants.demo.timeline import Hook, Timeline
 from grants.models import (
     Award,
+    AwardCondition,
     AwardStatus,
     AwardYear,
+    ClaimLine,
     MonitoringReturn,
     Payment,
     PaymentStatus,
+    ReturnOutput,
+    ReturnSpend,
     ReturnStatus,
     User,
 )
 
 # Three quarters paid in advance on starting, the rest against the end-of-grant return.
 ADVANCE_PER_CENT = 75
+PRE_PAYMENT_CONDITIONS = (
+    "Bank details verified against a recent bank statement in the organisation's name",
+    "Safeguarding policy reviewed in the last 12 months",
+)
 OFFER_OPEN_FOR = dt.timedelta(days=30)
 DAY = dt.timedelta(days=1)
 
@@ -61,10 +70,22 @@ class AwardPlan:
     final: PaymentStatus = P.SCHEDULED  # and the final payment, claimed with the last return
 
 
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
 def split(amount_pence: int) -> tuple[int, int]:
     """The payment in advance and the final payment, in whole pence, adding up exactly."""
     advance = amount_pence * ADVANCE_PER_CENT // 100
     return advance, amount_pence - advance
+
+
+def _share_of_project(award: Award, day: dt.date) -> int:
+    """How far through the project a day is, in per cent (for pro-rata demo figures)."""
+    if award.starts_on is None or award.ends_on is None or award.ends_on <= award.starts_on:
+        return 100
+    done = (min(day, award.ends_on) - award.starts_on).days
+    return max(0, min(100, done * 100 // (award.ends_on - award.starts_on).days))
 
 
 def book_award(timeline: Timeline, booked: Booked, plan: AwardPlan, cast: Cast) -> Award:
@@ -83,12 +104,19 @@ def book_award(timeline: Timeline, booked: Booked, plan: AwardPlan, cast: Cast) 
         recommended_by_id=cast.officer.id,
         offer_expires_at=london(london_date(offered_at + OFFER_OPEN_FOR), 17),
         years=[AwardYear(financial_year=year, amount_pence=booked.approved_pence)],
+        conditions=[
+            AwardCondition(position=number, text=text, before_first_payment=True)
+            for number, text in enumerate(PRE_PAYMENT_CONDITIONS, start=1)
+        ],
     )
 
     def attach() -> None:
         # Known only once the application exists and has been submitted.
-        award.application_id = application.id
+        award.application = application
         award.reference = f"{application.reference}-A"
+        answers = application.answer_map
+        award.starts_on = _date(answers.get("start_date"))
+        award.ends_on = _date(answers.get("end_date"))
 
     timeline.create(offered_at, cast.officer, award, before=attach)
     if plan.reached is A.OFFERED:
@@ -99,7 +127,13 @@ def book_award(timeline: Timeline, booked: Booked, plan: AwardPlan, cast: Cast) 
     if plan.reached not in STARTED:
         return award
     started = london(london_date(accepted_at) + DAY, 9, 30)
-    timeline.fire(started, cast.officer, award, "activate")
+
+    def conditions_checked() -> None:
+        # The officer saw the bank statement and the safeguarding policy before starting it.
+        for condition in award.conditions:
+            condition.met_at, condition.met_by_id = started, cast.officer.id
+
+    timeline.fire(started, cast.officer, award, "activate", before=conditions_checked)
     _Delivery(timeline, cast, award, applicant, year, started + dt.timedelta(minutes=5)).book(plan)
     return award
 
@@ -131,7 +165,9 @@ class _Delivery:
             if submitted_at is None:
                 raise ValueError("a final claim needs the last return submitted")
             claimed = submitted_at + dt.timedelta(hours=1)
-            self.timeline.fire(claimed, self.applicant, final, "claim")
+            self.timeline.fire(
+                claimed, self.applicant, final, "claim", before=self._evidence(final, claimed)
+            )
         if AT_LEAST[plan.final] >= AT_LEAST[P.APPROVED]:
             if accepted_at is None:
                 raise ValueError("the final payment waits for the last return to be accepted")
@@ -194,19 +230,74 @@ class _Delivery:
         if AT_LEAST[plan.reached] < AT_LEAST[R.SUBMITTED]:
             return None, None
         submitted = london(plan.due - 5 * DAY, 11)
-        book(submitted, applicant, monitoring_return, "submit")
+        fill = self._report(monitoring_return)
+        book(submitted, applicant, monitoring_return, "submit", before=fill)
         if plan.sent_back:
             sent_back = london(london_date(submitted) + 3 * DAY, 10)
             book(sent_back, officer, monitoring_return, "send_back", reason=plan.sent_back)
             if plan.reached is R.RETURNED:
                 return submitted, None
             submitted = london(london_date(sent_back) + 4 * DAY, 16)
-            book(submitted, applicant, monitoring_return, "submit")
+            book(submitted, applicant, monitoring_return, "submit", before=fill)
         if plan.reached is not R.ACCEPTED:
             return submitted, None
         accepted = london(london_date(submitted) + 6 * DAY, 10)
         book(accepted, officer, monitoring_return, "accept")
         return submitted, accepted
+
+    def _report(self, monitoring_return: MonitoringReturn) -> Hook:
+        """What the organisation wrote in the return: spend and outputs so far, pro rata."""
+
+        def fill() -> None:
+            if monitoring_return.narrative:
+                return  # resubmitted after changes the officer asked for: already written
+            application = self.award.application
+            share = _share_of_project(self.award, monitoring_return.period_end)
+            monitoring_return.narrative = (
+                f"{self.award.title}: sessions ran as planned this period, with good "
+                "attendance and no safeguarding concerns."
+            )
+            monitoring_return.case_study = (
+                "One young person who joined through a referral now helps run the sessions."
+            )
+            monitoring_return.risks = (
+                "Volunteer cover over the holidays; a reserve list is in place."
+            )
+            if application is None:
+                return
+            monitoring_return.spend = [
+                ReturnSpend(budget_line_id=line.id, spent_pence=line.amount_pence * share // 100)
+                for line in application.budget_lines
+            ]
+            monitoring_return.outputs = [
+                ReturnOutput(output_target_id=target.id, achieved=target.target * share // 100)
+                for target in application.output_targets
+            ]
+
+        return fill
+
+    def _evidence(self, payment: Payment, at: dt.datetime) -> Hook:
+        """The claim's one line: the project's spend, evidenced by its accounts."""
+
+        def add() -> None:
+            document = store_pdf(
+                f"{self.award.organisation.name}: project accounts for {self.award.reference}",
+                "Project accounts.pdf",
+                organisation_id=self.award.organisation_id,
+                uploaded_by_id=self.applicant.id,
+                at=at,
+                purpose="claim_evidence",
+                payment_id=payment.id,
+            )
+            payment.claim_lines.append(
+                ClaimLine(
+                    description="Project spend to the end of the grant, as in the accounts",
+                    amount_pence=payment.amount_pence,
+                    document_id=document.id,
+                )
+            )
+
+        return add
 
     def _attach(self, child: Payment | MonitoringReturn) -> Hook:
         # Attached at its creation step, not before: hung on the award early, it would sit

@@ -196,6 +196,25 @@ PREVENTION_OPEN = (
         ),
         _after(9, 9),
     ),
+    DemoApplication(
+        "highfields-yca",
+        "Summer football camp",
+        ApplicationStatus.WITHDRAWN,
+        (
+            Line("Staff costs", "Coaches for a two-week camp", 240_000),
+            Line("Venue hire", "Pitch hire, ten days", 90_000),
+        ),
+        answers(
+            "A free two-week football camp in the school summer holidays.",
+            "Calls about young people in the park rise in August.",
+            "60 young people attend at least five days of the camp.",
+            60,
+            [gss.LEICESTER],
+            ["youth-diversion"],
+        ),
+        _after(4, 20),
+        decision="The club has been given sports council funding for the summer camp instead.",
+    ),
 )
 
 

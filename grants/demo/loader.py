@@ -87,6 +87,10 @@ def _history_already_followed_up(now: dt.datetime) -> None:
     # The moves above recorded their follow-ups (emails about 2024 decisions, say) in the
     # outbox. They belong to the past: marked as dispatched, so a dispatcher never sends them
     # to the demo's users now.
+    # Grant agreements are the exception: each award's PDF is still to be drawn up, which
+    # `flask demo load` does straight after loading (or an RQ worker, when there is one).
     db.session.execute(
-        update(OutboxJob).where(OutboxJob.dispatched_at.is_(None)).values(dispatched_at=now)
+        update(OutboxJob)
+        .where(OutboxJob.dispatched_at.is_(None), OutboxJob.job != "agreement.render")
+        .values(dispatched_at=now)
     )

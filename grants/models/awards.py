@@ -72,9 +72,20 @@ class Award(TimestampMixin, Base):
     recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     offer_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     clawback_pence: Mapped[int] = mapped_column(Pence(), default=0)
+    # The funded project's dates (from the application; a variation may move the end).
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Who accepted the offer for the organisation, as they declared it, and when.
+    signatory_name: Mapped[str | None] = mapped_column(String(200))
+    signatory_role: Mapped[str | None] = mapped_column(String(120))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     programme: Mapped[Programme] = relationship()
     organisation: Mapped[Organisation] = relationship()
+    application: Mapped[Application | None] = relationship()
+    conditions: Mapped[list[AwardCondition]] = relationship(
+        back_populates="award", cascade="all, delete-orphan", order_by="AwardCondition.position"
+    )
     years: Mapped[list[AwardYear]] = relationship(
         back_populates="award", cascade="all, delete-orphan", order_by="AwardYear.financial_year"
     )
@@ -84,6 +95,24 @@ class Award(TimestampMixin, Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class AwardCondition(Base):
+    """A condition of the grant. Those before the first payment (bank details verified,
+    safeguarding policy in date) block payment until an officer records them as met."""
+
+    __tablename__ = "award_conditions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    before_first_payment: Mapped[bool] = mapped_column(Boolean, default=False)
+    met_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    met_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    award: Mapped[Award] = relationship(back_populates="conditions")
 
 
 class AwardYear(Base):
@@ -119,8 +148,12 @@ class Payment(TimestampMixin, Base):
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     payment_reference: Mapped[str | None] = mapped_column(String(60))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     award: Mapped[Award] = relationship(back_populates="payments")
+    claim_lines: Mapped[list[ClaimLine]] = relationship(
+        back_populates="payment", cascade="all, delete-orphan", order_by="ClaimLine.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -139,10 +172,62 @@ class MonitoringReturn(TimestampMixin, Base):
     due_date: Mapped[dt.date] = mapped_column(Date)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reviewer_comments: Mapped[str | None] = mapped_column(Text)
+    # What the organisation reports (kept as a draft until submitted).
+    narrative: Mapped[str | None] = mapped_column(Text)
+    case_study: Mapped[str | None] = mapped_column(Text)
+    risks: Mapped[str | None] = mapped_column(Text)
 
     award: Mapped[Award] = relationship(back_populates="returns")
+    spend: Mapped[list[ReturnSpend]] = relationship(
+        back_populates="monitoring_return", cascade="all, delete-orphan"
+    )
+    outputs: Mapped[list[ReturnOutput]] = relationship(
+        back_populates="monitoring_return", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ReturnSpend(Base):
+    """Spend to date on one budget line, as reported in a return."""
+
+    __tablename__ = "return_spend"
+    __table_args__ = (UniqueConstraint("return_id", "budget_line_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("monitoring_returns.id"), index=True)
+    budget_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"))
+    spent_pence: Mapped[int] = mapped_column(Pence())
+
+    monitoring_return: Mapped[MonitoringReturn] = relationship(back_populates="spend")
+
+
+class ReturnOutput(Base):
+    """Achieved to date against one output target, as reported in a return."""
+
+    __tablename__ = "return_outputs"
+    __table_args__ = (UniqueConstraint("return_id", "output_target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("monitoring_returns.id"), index=True)
+    output_target_id: Mapped[int] = mapped_column(ForeignKey("output_targets.id"))
+    achieved: Mapped[int] = mapped_column(Integer)
+
+    monitoring_return: Mapped[MonitoringReturn] = relationship(back_populates="outputs")
+
+
+class ClaimLine(Base):
+    """One item of spend claimed in arrears, with the file that evidences it."""
+
+    __tablename__ = "claim_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    description: Mapped[str] = mapped_column(String(300))
+    amount_pence: Mapped[int] = mapped_column(Pence())
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+    payment: Mapped[Payment] = relationship(back_populates="claim_lines")
 
 
 class Variation(TimestampMixin, Base):
@@ -158,11 +243,17 @@ class Variation(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     summary: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+    # budget (move money between lines), end_date or outputs.
+    kind: Mapped[str] = mapped_column(String(20), default="budget")
+    new_end_date: Mapped[dt.date | None] = mapped_column(Date)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
 
     award: Mapped[Award] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
 
+from grants.models.applications import Application  # noqa: E402
 from grants.models.organisations import Organisation  # noqa: E402
 from grants.models.programmes import Programme  # noqa: E402

@@ -31,6 +31,12 @@ class Document(TimestampMixin, Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # Set when the document was uploaded as part of an application (purpose is the question).
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    # Or as part of an award: its agreement, a return's evidence, a claim's evidence.
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"), index=True)
+    monitoring_return_id: Mapped[int | None] = mapped_column(
+        ForeignKey("monitoring_returns.id"), index=True
+    )
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     purpose: Mapped[str] = mapped_column(String(60))
     # The uploader's file name, for display only; never used as a path or a key.

@@ -149,6 +149,20 @@ def priorities_for(application: Application) -> list[Priority]:
     return list(chosen) or list(db.session.scalars(select(Priority).order_by(Priority.name)))
 
 
+def sections_for(application: Application) -> tuple[Section, ...]:
+    return form_spec.sections_for(application)
+
+
+def section_of(application: Application, key: str) -> Section | None:
+    return form_spec.section_named(key, application)
+
+
+def document_slot(application: Application, slot_key: str) -> form_spec.DocumentSlot | None:
+    """A document the application's form asks for, by key (None if it asks for no such)."""
+    slots = [slot for section in sections_for(application) for slot in section.documents]
+    return next((slot for slot in slots if slot.key == slot_key), None)
+
+
 def answer_labels(application: Application) -> dict[str, dict[str, str]]:
     """Names for the codes stored in answers (priorities and places), for showing them."""
     return {
@@ -170,7 +184,7 @@ class SectionStatus:
 def task_list(application: Application) -> list[SectionStatus]:
     rows = {row.section_key: row for row in application.sections}
     statuses = []
-    for section in form_spec.SECTIONS:
+    for section in form_spec.sections_for(application):
         missing = form_spec.missing_in(section, application)
         row = rows.get(section.key)
         if row is not None and row.completed and not missing:
@@ -185,12 +199,12 @@ def task_list(application: Application) -> list[SectionStatus]:
 
 def _has_any_answer(section: Section, application: Application) -> bool:
     answers = application.answer_map
-    if section is form_spec.BUDGET:
+    if section.key == "budget":
         return bool(application.budget_lines)
-    if section is form_spec.DOCUMENTS:
+    if section.documents:
         return bool(application.current_documents)
     return any(answers.get(q.key) for q in section.questions) or bool(
-        section is form_spec.OUTCOMES and application.output_targets
+        section.key == "outcomes" and application.output_targets
     )
 
 
@@ -263,7 +277,7 @@ def save_section(
     """Save a section's answers (already checked for format by the form); when ``completed``,
     every answer the section needs must be there, or nothing is saved."""
     application = _draft(user, application_id)
-    section = form_spec.section_named(section_key)
+    section = form_spec.section_named(section_key, application)
     if section is None:
         raise NotFound
     _touch(user, application, section_key, seen_revision)
@@ -323,7 +337,7 @@ def mark_section(
 ) -> Application:
     """For sections without questions of their own (budget, documents): just the mark."""
     application = _draft(user, application_id)
-    section = form_spec.section_named(section_key)
+    section = form_spec.section_named(section_key, application)
     if section is None:
         raise NotFound
     _touch(user, application, section_key, seen_revision)
@@ -346,7 +360,7 @@ def add_budget_line(
         raise ServiceError("Select a financial year the round funds", "financial_year")
     if len(application.budget_lines) >= form_spec.MAX_BUDGET_LINES:
         raise ServiceError(f"You can add up to {form_spec.MAX_BUDGET_LINES} budget lines")
-    _touch(user, application, form_spec.BUDGET.key, seen_revision)
+    _touch(user, application, "budget", seen_revision)
     position = max((line.position for line in application.budget_lines), default=0) + 1
     application.budget_lines.append(
         BudgetLine(
@@ -358,7 +372,7 @@ def add_budget_line(
         )
     )
     _recount(application)
-    _section_row(application, form_spec.BUDGET.key).completed = False
+    _section_row(application, "budget").completed = False
     db.session.commit()
     return application
 
@@ -368,12 +382,10 @@ def remove_budget_line(user: User, application_id: int, line_id: int) -> Applica
     line = next((line for line in application.budget_lines if line.id == line_id), None)
     if line is None:
         raise NotFound
-    _touch(
-        user, application, form_spec.BUDGET.key, section_revision(application, form_spec.BUDGET.key)
-    )
+    _touch(user, application, "budget", section_revision(application, "budget"))
     application.budget_lines.remove(line)
     _recount(application)
-    _section_row(application, form_spec.BUDGET.key).completed = False
+    _section_row(application, "budget").completed = False
     db.session.commit()
     return application
 
@@ -390,12 +402,12 @@ def add_output_target(
     application = _draft(user, application_id)
     if len(application.output_targets) >= form_spec.MAX_OUTPUT_TARGETS:
         raise ServiceError(f"You can add up to {form_spec.MAX_OUTPUT_TARGETS} outputs")
-    _touch(user, application, form_spec.OUTCOMES.key, seen_revision)
+    _touch(user, application, "outcomes", seen_revision)
     position = max((t.position for t in application.output_targets), default=0) + 1
     application.output_targets.append(
         OutputTarget(position=position, description=description.strip(), target=target)
     )
-    _section_row(application, form_spec.OUTCOMES.key).completed = False
+    _section_row(application, "outcomes").completed = False
     db.session.commit()
     return application
 
@@ -405,7 +417,7 @@ def remove_output_target(user: User, application_id: int, target_id: int) -> App
     target = next((t for t in application.output_targets if t.id == target_id), None)
     if target is None:
         raise NotFound
-    key = form_spec.OUTCOMES.key
+    key = "outcomes"
     _touch(user, application, key, section_revision(application, key))
     application.output_targets.remove(target)
     _section_row(application, key).completed = False
@@ -423,7 +435,7 @@ def upload_document(
     """Upload a file for one of the documents section's slots. A second upload for the same
     slot is a new version of the first; the earlier one stays readable to officers."""
     application = _draft(user, application_id)
-    slot = next((s for s in form_spec.DOCUMENTS.documents if s.key == slot_key), None)
+    slot = document_slot(application, slot_key)
     if slot is None:
         raise NotFound
     previous = application.current_documents.get(slot_key)
@@ -437,7 +449,7 @@ def upload_document(
         application_id=application.id,
     )
     application = _draft(user, application_id)
-    key = form_spec.DOCUMENTS.key
+    key = form_spec.DOCUMENTS.key  # only the grant application asks for documents
     _touch(user, application, key, section_revision(application, key))
     _section_row(application, key).completed = False
     db.session.commit()

@@ -63,6 +63,8 @@ def upload(
     organisation_id: int | None,
     purpose: str,
     application_id: int | None = None,
+    payment_id: int | None = None,
+    monitoring_return_id: int | None = None,
     allowed: Iterable[str] = DEFAULT_TYPES,
     max_bytes: int | None = None,
     replaces: Document | None = None,
@@ -94,6 +96,8 @@ def upload(
         storage_key=key,
         organisation_id=organisation_id,
         application_id=application_id,
+        payment_id=payment_id,
+        monitoring_return_id=monitoring_return_id,
         uploaded_by_id=actor.id,
         purpose=purpose,
         filename=_with_true_extension(display_name(filename), kind),
@@ -173,8 +177,15 @@ def documents_of(user: User, organisation_id: int) -> list[Document]:
     return list(
         db.session.scalars(
             visible_documents(user)
-            # The organisation's own documents; files sent with an application are shown there.
-            .where(Document.organisation_id == organisation_id, Document.application_id.is_(None))
+            # The organisation's own documents. Files sent with an application, a return, a
+            # claim or an agreement are shown with those.
+            .where(
+                Document.organisation_id == organisation_id,
+                Document.application_id.is_(None),
+                Document.monitoring_return_id.is_(None),
+                Document.payment_id.is_(None),
+                Document.award_id.is_(None),
+            )
             .order_by(Document.created_at.desc(), Document.id.desc())
         )
     )

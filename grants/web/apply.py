@@ -18,7 +18,6 @@ from workflows import application_form as spec
 bp = Blueprint("apply", __name__)
 
 Page = str | Response | tuple[str, int]
-QUESTION_SECTIONS = {"organisation", "project", "outcomes", "declarations"}
 
 
 def _load(application_id: int):  # type: ignore[no-untyped-def]
@@ -100,15 +99,15 @@ def tasks(application_id: int) -> Page:
 @allow(COMMUNITY_USER)
 def section(application_id: int, key: str) -> Page:
     application = _load(application_id)
-    found = spec.section_named(key)
+    found = apply.section_of(application, key)
     if found is None:
         abort(404)
     if not apply.is_draft(application):
         return _locked(application)
     if key == "budget":
-        return _budget(application)
-    if key == "documents":
-        return _documents(application)
+        return _budget(application, found)
+    if found.documents:
+        return _documents(application, found)
     return _questions(application, found)
 
 
@@ -207,28 +206,30 @@ def _save_mark(application, key: str, form: apply_forms.MarkCompleteForm) -> Res
     return redirect(url_for("apply.tasks", application_id=application.id))
 
 
-def _budget(application) -> Page:  # type: ignore[no-untyped-def]
-    form = _mark_form(application, "budget")
-    done = _save_mark(application, "budget", form)
+def _budget(application, section: spec.Section) -> Page:  # type: ignore[no-untyped-def]
+    form = _mark_form(application, section.key)
+    done = _save_mark(application, section.key, form)
     if done is not None:
         return done
     return _page(
         "apply/budget.html",
         form,
         application=_load(application.id) if form.errors else application,
+        section=section,
     )
 
 
-def _documents(application) -> Page:  # type: ignore[no-untyped-def]
-    form = _mark_form(application, "documents")
-    done = _save_mark(application, "documents", form)
+def _documents(application, section: spec.Section) -> Page:  # type: ignore[no-untyped-def]
+    form = _mark_form(application, section.key)
+    done = _save_mark(application, section.key, form)
     if done is not None:
         return done
     return _page(
         "apply/documents.html",
         form,
         application=application,
-        slots=spec.DOCUMENTS.documents_for(application),
+        section=section,
+        slots=section.documents_for(application),
     )
 
 
@@ -327,7 +328,7 @@ def remove_output(application_id: int, target_id: int) -> Page:
 @allow(COMMUNITY_USER)
 def upload(application_id: int, slot: str) -> Page:
     application = _load(application_id)
-    found = next((s for s in spec.DOCUMENTS.documents if s.key == slot), None)
+    found = apply.document_slot(application, slot)
     if found is None:
         abort(404)
     if not apply.is_draft(application):

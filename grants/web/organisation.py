@@ -11,7 +11,6 @@ from grants.policy import COMMUNITY_USER, ORGANISATION_OWNER, allow, may_manage_
 from grants.services import accounts, apply, dashboards, documents, responses
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
-from workflows.application_form import SECTIONS
 
 bp = Blueprint("organisation", __name__)
 
@@ -73,7 +72,7 @@ def application(application_id: int) -> str | Response:
         "applications/summary.html",
         application=found,
         staff_view=False,
-        sections=SECTIONS,
+        sections=apply.sections_for(found),
         can_respond=responses.can_answer(g.user, found),
         can_withdraw=responses.can_withdraw(g.user, found),
         **apply.answer_labels(found),

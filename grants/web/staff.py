@@ -10,7 +10,6 @@ from grants.policy import ANY_STAFF, allow
 from grants.services import applications, apply, moves, programmes
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
-from workflows.application_form import SECTIONS
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -77,7 +76,7 @@ def _application_page(application_id: int, failed: MoveForm | None) -> str:
         "applications/summary.html",
         application=found,
         staff_view=True,
-        sections=SECTIONS,
+        sections=apply.sections_for(found),
         can_respond=False,
         **apply.answer_labels(found),
         moves=options,

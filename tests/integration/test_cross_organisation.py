@@ -8,13 +8,21 @@ from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
+    Award,
+    AwardStatus,
+    AwardYear,
     BudgetLine,
+    ClaimLine,
     Document,
     MembershipRole,
+    MonitoringReturn,
     OutputTarget,
+    Payment,
+    ReturnStatus,
     ScanStatus,
     StaffRole,
     User,
+    Variation,
     utcnow,
 )
 from grants.policy import PUBLIC, rule_for
@@ -60,6 +68,31 @@ def world(app):
         )  # fmt: skip
         db.session.add(document)
         db.session.commit()
+        award = Award(
+            reference="PF-2627-0001-A", programme=programme, organisation=org_a,
+            application=application, title=SECRET_TITLE, amount_pence=500_000,
+            status=AwardStatus.ACTIVE, years=[AwardYear(financial_year=2026, amount_pence=500_000)],
+        )  # fmt: skip
+        claim = Payment(award=award, financial_year=2026, amount_pence=0)
+        monitoring_return = MonitoringReturn(
+            award=award, period_start=now.date(), period_end=now.date(), due_date=now.date(),
+            status=ReturnStatus.OPEN,
+        )  # fmt: skip
+        variation = Variation(award=award, summary=SECRET_TITLE, reason="SECRET-A reason")
+        db.session.add_all([award, claim, monitoring_return, variation])
+        db.session.flush()
+        evidence = Document(
+            storage_key="documents/aa/secret-b", organisation_id=org_a.id, payment_id=claim.id,
+            uploaded_by_id=owner_a.id, purpose="claim_evidence", filename="SECRET-A receipt.pdf",
+            file_type="pdf", content_type="application/pdf", size_bytes=10, sha256="1" * 64,
+            scan_status=ScanStatus.NOT_SCANNED,
+        )  # fmt: skip
+        db.session.add(evidence)
+        db.session.flush()
+        claim.claim_lines.append(
+            ClaimLine(description="SECRET-A coaching", amount_pence=100, document_id=evidence.id)
+        )
+        db.session.commit()
         staff = {role: make_staff(role) for role in StaffRole}
         return {
             "ids": {
@@ -69,6 +102,10 @@ def world(app):
                 "user_id": staff[StaffRole.ASSESSOR].id,
                 "document_id": document.id,
                 "line_id": application.budget_lines[0].id,
+                "award_id": award.id,
+                "payment_id": claim.id,
+                "return_id": monitoring_return.id,
+                "variation_id": variation.id,
                 "target_id": application.output_targets[0].id,
             },
             "insiders": [owner_a.id, member_a.id],

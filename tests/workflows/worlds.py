@@ -17,6 +17,7 @@ from grants.models import (
     Award,
     AwardStatus,
     AwardYear,
+    ClaimLine,
     Contract,
     ExternalBid,
     InformationRequest,
@@ -32,6 +33,7 @@ from grants.models import (
 )
 from tests.conftest import (
     complete_application,
+    make_document,
     make_member,
     make_organisation,
     make_staff,
@@ -95,6 +97,7 @@ def build_world() -> World:
         period_start=TODAY - dt.timedelta(days=90),
         period_end=TODAY,
         due_date=TODAY + dt.timedelta(days=20),
+        narrative="Sessions are full every week.",
     )
     variation = Variation(award=award, summary="Move £500 to equipment", reason="Prices rose")
     contract = Contract(
@@ -131,6 +134,10 @@ def build_world() -> World:
     db.session.add_all([programme, round_, final_payment, *objects.values()])
     db.session.commit()
     complete_application(application, member.id)  # so submit's guards can pass
+    receipt = make_document(owner_org.id, member.id, "receipt.pdf")
+    payment.claim_lines.append(
+        ClaimLine(description="Coaching, May", amount_pence=100_000, document_id=receipt.id)
+    )  # so a claim is evidenced
     db.session.commit()
     actors: dict[str, User | None] = {APPLICANT: member, SYSTEM: None, **staff}
     return World(actors=actors, outsider=outsider, objects=objects)
