@@ -84,7 +84,11 @@ def form_error_list(form) -> list[dict[str, str]]:  # type: ignore[no-untyped-de
         for field in form
         if field.type not in ("CSRFTokenField", "SubmitField", "HiddenField")
     ]
-    first_id = _anchor(fields[0]) if fields else "#main-content"
+    # A form may say where its form-wide errors should take the reader (the field the page
+    # shows for that move, say); otherwise they go to its first field.
+    first_id = getattr(form, "error_anchor", None) or (
+        _anchor(fields[0]) if fields else "#main-content"
+    )
     items = [{"text": message, "href": first_id} for message in form.form_errors]
     for field in fields:
         if field.errors:

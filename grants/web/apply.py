@@ -148,7 +148,7 @@ def _questions(application, section: spec.Section) -> Page:  # type: ignore[no-u
                 # Show the colleague's answers, and the revision they are at, to start again.
                 return _refreshed_questions(application.id, section, error)
         else:
-            return redirect(url_for("apply.tasks", application_id=application.id))
+            return _saved(application.id)
     return _page(
         "apply/section.html",
         form,
@@ -169,6 +169,13 @@ def _refreshed_questions(application_id: int, section: spec.Section, error: Serv
     return _page(
         "apply/section.html", form, application=application, section=section, questions=questions
     )
+
+
+def _saved(application_id: int) -> Response:
+    """Back to the task list, or to check your answers when the change started there."""
+    if request.args.get("from") == "check":
+        return redirect(url_for("apply.check", application_id=application_id))
+    return redirect(url_for("apply.tasks", application_id=application_id))
 
 
 def _int(value: str | None) -> int:
@@ -203,7 +210,7 @@ def _save_mark(application, key: str, form: apply_forms.MarkCompleteForm) -> Res
         _refused(form, error, "completed")
         form.revision.data = str(apply.section_revision(_load(application.id), key))
         return None
-    return redirect(url_for("apply.tasks", application_id=application.id))
+    return _saved(application.id)
 
 
 def _budget(application, section: spec.Section) -> Page:  # type: ignore[no-untyped-def]
@@ -341,6 +348,8 @@ def upload(application_id: int, slot: str) -> Page:
         except ServiceError as error:
             show_error(form, error, "document")
         else:
+            if request.args.get("from") == "check":
+                return redirect(url_for("apply.check", application_id=application.id))
             return redirect(
                 url_for("apply.section", application_id=application.id, key="documents")
             )

@@ -50,6 +50,10 @@ def move(application_id: int, trigger: str) -> str | Response | tuple[str, int]:
             abort(404)
         except ServiceError as error:
             show_error(form, error)
+            # Point the error at what this move's form shows: its amount, its reason, or
+            # (for a move with no inputs) its button.
+            shown = "amount" if form.amount.raw_data else "reason" if form.reason.raw_data else None
+            form.error_anchor = f"#{trigger}-{shown}" if shown else f"#{trigger}-button"  # type: ignore[attr-defined]
         else:
             return redirect(url_for("staff.application", application_id=application_id))
     return _application_page(application_id, form), 400

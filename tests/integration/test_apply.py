@@ -585,3 +585,23 @@ def test_another_organisations_application_is_not_found_on_every_page(client, ap
         )
         assert response.status_code == 404, url
     assert application(application_id).answer_map == {}
+
+
+def test_a_change_made_from_check_your_answers_returns_there(client, started):
+    application_id = started["application_id"]
+    complete_everything(client, application_id)
+    check = client.get(f"/applications/{application_id}/check").text
+    change = f"/applications/{application_id}/sections/organisation?from=check"
+    assert change in check.replace("&amp;", "&")
+    response = post_form(
+        client,
+        change,
+        {
+            **ORGANISATION_ANSWERS,
+            "contact_name": "Dee",
+            "completed": "yes",
+            "revision": revision_on(client, change),
+        },
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"/applications/{application_id}/check")
