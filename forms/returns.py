@@ -11,12 +11,21 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
+    GovCheckboxInput,
     GovFileInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import Field, HiddenField, StringField, SubmitField, TextAreaField, ValidationError
-from wtforms.validators import Length, Optional
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired, Length, Optional
 
 from forms.apply import WholeNumber
 from forms.money import Pounds, parse_pounds
@@ -231,3 +240,33 @@ class EvidenceForm(FlaskForm):
 class SubmitReturnForm(FlaskForm):
     version = HiddenField()
     submit = SubmitField("Submit return", widget=GovSubmitInput())
+
+
+class SignedOffReturnForm(SubmitReturnForm):
+    """A Community Safety Partnership's return: its responsible officer signs it off."""
+
+    signatory = StringField(
+        "Name of the responsible officer",
+        validators=[
+            InputRequired(message="Enter the name of the responsible officer"),
+            Length(max=200, message="The name must be 200 characters or fewer"),
+        ],
+        widget=GovTextInput(),
+    )
+    signatory_role = StringField(
+        "Their role",
+        validators=[
+            InputRequired(message="Enter the responsible officer's role"),
+            Length(max=120, message="The role must be 120 characters or fewer"),
+        ],
+        widget=GovTextInput(),
+    )
+    confirm = BooleanField(
+        "I am the partnership's responsible officer and this return is accurate",
+        validators=[
+            InputRequired(
+                message="Confirm that you are the responsible officer and the return is accurate"
+            )
+        ],
+        widget=GovCheckboxInput(),
+    )

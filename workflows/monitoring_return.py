@@ -3,7 +3,7 @@ scheduled or open → waived with a reason. "Overdue" is derived from the due da
 
 from __future__ import annotations
 
-from grants.models import MonitoringReturn, ReturnStatus
+from grants.models import MonitoringReturn, ProgrammeKind, ReturnStatus
 from workflows.award import award_still_open
 from workflows.declaration import APPLICANT, OFFICER, SYSTEM, Lifecycle, Move
 from workflows.declaration import transition as t
@@ -16,8 +16,26 @@ def has_a_narrative(move: Move) -> str | None:
     return None if narrative and narrative.strip() else "Tell us how the project is going"
 
 
+def needs_sign_off(monitoring_return: MonitoringReturn) -> bool:
+    """A Community Safety Partnership's return needs its responsible officer's sign-off."""
+    return monitoring_return.award.programme.kind is ProgrammeKind.CSP_ALLOCATION
+
+
+def signed_off_if_needed(move: Move) -> str | None:
+    if not needs_sign_off(move.obj):
+        return None
+    name = move.payload.get("signatory")
+    if not isinstance(name, str) or not name.strip():
+        return "Enter the name of the partnership's responsible officer signing off the return"
+    return None
+
+
 def stamp_submission(move: Move) -> None:
     move.obj.submitted_at = move.now
+    if needs_sign_off(move.obj):
+        role = move.payload.get("signatory_role")
+        move.obj.signed_off_by = move.payload["signatory"].strip()
+        move.obj.signed_off_role = role.strip() if isinstance(role, str) and role.strip() else None
 
 
 def keep_comments(move: Move) -> None:
@@ -35,7 +53,7 @@ LIFECYCLE = Lifecycle(
     transitions=[
         t("open", S.SCHEDULED, S.OPEN, [SYSTEM, OFFICER], "Open the return"),
         t("submit", [S.OPEN, S.RETURNED], S.SUBMITTED, [APPLICANT], "Submit the return",
-          guards=[has_a_narrative], effect=stamp_submission),
+          guards=[has_a_narrative, signed_off_if_needed], effect=stamp_submission),
         t("accept", S.SUBMITTED, S.ACCEPTED, [OFFICER], "Accept the return"),
         t("send_back", S.SUBMITTED, S.RETURNED, [OFFICER], "Return it with comments",
           effect=keep_comments,

@@ -176,6 +176,9 @@ class MonitoringReturn(TimestampMixin, Base):
     narrative: Mapped[str | None] = mapped_column(Text)
     case_study: Mapped[str | None] = mapped_column(Text)
     risks: Mapped[str | None] = mapped_column(Text)
+    # A Community Safety Partnership's return is signed off by its responsible officer.
+    signed_off_by: Mapped[str | None] = mapped_column(String(200))
+    signed_off_role: Mapped[str | None] = mapped_column(String(120))
 
     award: Mapped[Award] = relationship(back_populates="returns")
     spend: Mapped[list[ReturnSpend]] = relationship(

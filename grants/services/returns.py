@@ -38,6 +38,7 @@ from grants.models import (
 from grants.policy import visible_documents, visible_organisations, visible_returns
 from grants.services import documents
 from grants.services.errors import NotFound, ServiceError
+from workflows import monitoring_return as monitoring_return_lifecycle
 from workflows.engine import fire
 from workflows.errors import ChangedBySomeoneElse, WorkflowError
 
@@ -347,12 +348,28 @@ def add_evidence(user: User, return_id: int, stream: BinaryIO, filename: str | N
     )
 
 
-def submit(user: User, return_id: int, expected_version: int | None) -> MonitoringReturn:
+def needs_sign_off(return_: MonitoringReturn) -> bool:
+    return monitoring_return_lifecycle.needs_sign_off(return_)
+
+
+def submit(
+    user: User,
+    return_id: int,
+    expected_version: int | None,
+    signatory: str | None = None,
+    signatory_role: str | None = None,
+) -> MonitoringReturn:
     """Send the return to the commissioning team through the engine, which checks the user's
-    role, the version they saw, the state and that there is a narrative."""
+    role, the version they saw, the state, that there is a narrative and, for a Community
+    Safety Partnership, the responsible officer's sign-off."""
     return_ = return_for(user, return_id)
+    sign_off = {}
+    if signatory:
+        sign_off["signatory"] = signatory.strip()
+        if signatory_role:
+            sign_off["signatory_role"] = signatory_role.strip()
     try:
-        fire(user, return_, "submit", expected_version=expected_version)
+        fire(user, return_, "submit", expected_version=expected_version, **sign_off)
         db.session.commit()
     except WorkflowError as refusal:
         db.session.rollback()

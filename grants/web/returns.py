@@ -172,19 +172,26 @@ def check(return_id: int) -> Page:
             # A second tab, or a double click: the first submission went through.
             return _locked(details)
         return redirect(url_for("returns.show", return_id=return_id))
-    form = return_forms.SubmitReturnForm()
+    signed_off = returns.needs_sign_off(details.monitoring_return)
+    form = return_forms.SignedOffReturnForm() if signed_off else return_forms.SubmitReturnForm()
     if request.method == "GET":
         form.version.data = str(details.monitoring_return.version)
     if form.validate_on_submit():
         try:
-            returns.submit(g.user, return_id, _int(form.version.data))
+            returns.submit(
+                g.user,
+                return_id,
+                _int(form.version.data),
+                signatory=form.signatory.data if signed_off else None,
+                signatory_role=form.signatory_role.data if signed_off else None,
+            )
         except ServiceError as error:
             form.form_errors.append(error.message)
             details = _details(return_id)
             form.version.data = str(details.monitoring_return.version)
         else:
             return redirect(url_for("returns.submitted", return_id=return_id))
-    return _page("returns/check.html", form, details=details)
+    return _page("returns/check.html", form, details=details, signed_off=signed_off)
 
 
 @bp.get("/returns/<int:return_id>/submitted")

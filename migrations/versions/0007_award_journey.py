@@ -1,8 +1,8 @@
-"""Award journey: conditions, signatory, project dates, return content, claim lines, variation kinds, documents on awards
+"""Award journey: conditions, signatory, project dates, return content and sign-off, claim lines, variation kinds, documents on awards
 
 Revision ID: 0007_award_journey
 Revises: 0006_application_journey
-Create Date: 2026-11-23 14:30:14.367768
+Create Date: 2026-11-23 15:07:27.511225
 
 """
 from alembic import op
@@ -87,14 +87,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_documents_award_id'), ['award_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_monitoring_return_id'), ['monitoring_return_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_payment_id'), ['payment_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_documents_payment_id_payments'), 'payments', ['payment_id'], ['id'])
-        batch_op.create_foreign_key(batch_op.f('fk_documents_award_id_awards'), 'awards', ['award_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_documents_monitoring_return_id_monitoring_returns'), 'monitoring_returns', ['monitoring_return_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_documents_award_id_awards'), 'awards', ['award_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_documents_payment_id_payments'), 'payments', ['payment_id'], ['id'])
 
     with op.batch_alter_table('monitoring_returns', schema=None) as batch_op:
         batch_op.add_column(sa.Column('narrative', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('case_study', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('risks', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('signed_off_by', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('signed_off_role', sa.String(length=120), nullable=True))
 
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True))
@@ -122,14 +124,16 @@ def downgrade():
         batch_op.drop_column('claimed_at')
 
     with op.batch_alter_table('monitoring_returns', schema=None) as batch_op:
+        batch_op.drop_column('signed_off_role')
+        batch_op.drop_column('signed_off_by')
         batch_op.drop_column('risks')
         batch_op.drop_column('case_study')
         batch_op.drop_column('narrative')
 
     with op.batch_alter_table('documents', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_documents_monitoring_return_id_monitoring_returns'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_documents_award_id_awards'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_documents_payment_id_payments'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_documents_award_id_awards'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_documents_monitoring_return_id_monitoring_returns'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_documents_payment_id'))
         batch_op.drop_index(batch_op.f('ix_documents_monitoring_return_id'))
         batch_op.drop_index(batch_op.f('ix_documents_award_id'))

@@ -39,7 +39,7 @@ def prevention_round(app: Flask) -> list[tuple[str, bool]]:
 
 def open_the_round(page: Page) -> None:
     page.goto("/")
-    page.get_by_role("link", name="Find funding").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Find funding").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Find funding")
     assert_accessible(page)
     page.get_by_role("link", name=f"Prevention Fund: {ROUND}").click()

@@ -3,21 +3,30 @@ sections, no documents, and a sign-off by its responsible officer."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
+    AuditEvent,
+    MonitoringReturn,
     OrganisationType,
     Place,
     Priority,
     ProgrammeKind,
+    ReturnStatus,
 )
 from tests.conftest import make_member, make_organisation, open_round, post_form, sign_in_as
 from tests.integration.test_apply import add_budget_line, add_output, mark, save, submit
+from tests.integration.test_returns import funded_organisation
+from tests.integration.test_returns import version_on as returns_version_on
+from workflows.engine import fire
+from workflows.errors import GuardFailed
 
 
 @pytest.fixture
@@ -100,3 +109,57 @@ def test_a_signed_off_plan_is_submitted_with_a_csp_reference(client, csp):
     assert plan_row.status is ApplicationStatus.SUBMITTED
     assert plan_row.reference == "CSP-2627-0001"
     assert plan_row.answer_map["declarant_name"] == "Priya Shah"
+
+
+# Quarterly returns ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csp_return(ctx, client):
+    world = funded_organisation(
+        "Blaby Community Safety Partnership", "csp@blaby.example.gov.uk", "CSP-2627-0001-A"
+    )
+    world["award"].programme.kind = ProgrammeKind.CSP_ALLOCATION
+    db.session.commit()
+    sign_in_as(client, world["member"])
+    narrative = {"narrative": "Patrols ran in Enderby every weekend.", "version": ""}
+    page = f"/returns/{world['return_id']}"
+    narrative["version"] = returns_version_on(client, page)
+    assert post_form(client, page, {**narrative, "save": "y"}).status_code == 302
+    return world
+
+
+def test_a_partnership_return_needs_its_responsible_officers_sign_off(client, csp_return):
+    check = f"/returns/{csp_return['return_id']}/submit"
+    page = client.get(check).text
+    assert "Name of the responsible officer" in page
+    version = returns_version_on(client, check)
+    unsigned = post_form(client, check, {"version": version})
+    assert unsigned.status_code == 400
+    assert "Enter the name of the responsible officer" in unsigned.text
+    assert "Confirm that you are the responsible officer" in unsigned.text
+    signed = post_form(
+        client,
+        check,
+        {
+            "version": version,
+            "signatory": "Priya Shah",
+            "signatory_role": "Community Safety Manager",
+            "confirm": "y",
+        },
+    )
+    assert signed.status_code == 302
+    db.session.expire_all()
+    sent = db.session.get(MonitoringReturn, csp_return["return_id"])
+    assert sent.status is ReturnStatus.SUBMITTED
+    assert (sent.signed_off_by, sent.signed_off_role) == ("Priya Shah", "Community Safety Manager")
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "submit").order_by(AuditEvent.seq.desc())
+    ).first()
+    assert json.loads(event.changes)["signatory"] == "Priya Shah"
+
+
+def test_the_engine_refuses_an_unsigned_partnership_return(csp_return):
+    sent = db.session.get(MonitoringReturn, csp_return["return_id"])
+    with pytest.raises(GuardFailed, match="responsible officer"):
+        fire(csp_return["member"], sent, "submit")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from grants.audit.verify import verify_ledger
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, AuditEvent, StaffRole
-from tests.conftest import make_staff
+from tests.conftest import complete_application, make_staff
 from tests.workflows import race_worker
 from tests.workflows.worlds import build_world, start_history
 from workflows.declaration import APPLICANT, OFFICER
@@ -53,6 +53,7 @@ def test_conflicting_decisions_race(app, tmp_path):
                     amount_requested_pence=900_000,
                 )
                 create(applicant, application)
+                complete_application(application, applicant.id)
                 fire(applicant, application, "submit")
                 fire(officer, application, "start_assessment")
                 db.session.commit()
