@@ -128,10 +128,30 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         # Per-upload limit, checked while the file streams in (programmes may set their own).
         "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 25 * 1024 * 1024),
         "PREFERRED_URL_SCHEME": "https" if environment.is_production else "http",
+        **_clamd_settings(env),
     }
     if env.get("SERVER_NAME"):
         config["SERVER_NAME"] = env["SERVER_NAME"]
     return config
+
+
+def _clamd_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Virus scanning with ClamAV's clamd, on a unix socket or TCP. Neither set: no scanning,
+    and documents are marked "not scanned" for officers to see."""
+    socket_path = env.get("CLAMD_SOCKET") or None
+    host = env.get("CLAMD_HOST") or None
+    if socket_path and host:
+        raise ConfigurationError("Set CLAMD_SOCKET or CLAMD_HOST for the virus scanner, not both")
+    return {
+        "CLAMD_SOCKET": socket_path,
+        "CLAMD_HOST": host,
+        "CLAMD_PORT": _int(env, "CLAMD_PORT", 3310),
+        "CLAMD_CONNECT_TIMEOUT": _int(env, "CLAMD_CONNECT_TIMEOUT", 2),
+        # Each wait for clamd, including its answer after the whole file was sent.
+        "CLAMD_TIMEOUT": _int(env, "CLAMD_TIMEOUT", 60),
+        # clamd.conf's StreamMaxLength: larger uploads are refused, since they cannot be scanned.
+        "CLAMD_MAX_STREAM_BYTES": _int(env, "CLAMD_MAX_STREAM_BYTES", 25 * 1024 * 1024),
+    }
 
 
 def engine_options(database_url: str) -> dict[str, Any]:

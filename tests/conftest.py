@@ -29,6 +29,7 @@ from grants.models import (
     Base,
     BudgetLine,
     Document,
+    InterestDeclaration,
     Membership,
     MembershipRole,
     Organisation,
@@ -269,6 +270,26 @@ def complete_application(application: Application, user_id: int) -> Application:
         )
     db.session.flush()
     db.session.expire(application, ["documents"])
+    return application
+
+
+def declare_no_interest(user_id: int, application: Application) -> None:
+    """The declaration every assessor and decider makes before taking part. Not committed."""
+    if not any(d.user_id == user_id for d in application.interest_declarations):
+        application.interest_declarations.append(
+            InterestDeclaration(user_id=user_id, conflicted=False, declared_at=utcnow())
+        )
+
+
+def ready_for_decision(application: Application, *deciders: User) -> Application:
+    """Recommended for approval by an officer, with the deciders' declarations made, so a
+    decision can be made by any of them. Not committed."""
+    recommender = make_staff(StaffRole.COMMISSIONING_OFFICER, "recommender@opcc.example.org")
+    application.recommendation = "approve"
+    application.recommended_by_id = recommender.id
+    application.recommended_amount_pence = application.amount_requested_pence
+    for decider in deciders:
+        declare_no_interest(decider.id, application)
     return application
 
 

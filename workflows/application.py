@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, InformationRequest
+from workflows import assessment_rules as rules
 from workflows.application_form import incomplete_sections
 from workflows.declaration import (
     APPLICANT,
@@ -96,8 +97,9 @@ def record_answer(move: Move) -> None:
     request.response_document_id = move.payload.get("document_id")
 
 
-def record_approved_amount(move: Move) -> None:
+def record_approval(move: Move) -> None:
     move.obj.amount_approved_pence = move.payload["amount_pence"]
+    rules.record_decision(move)
 
 
 LIFECYCLE = Lifecycle(
@@ -123,6 +125,26 @@ LIFECYCLE = Lifecycle(
             jobs=["email.application_submitted"],
         ),
         transition("start_assessment", S.SUBMITTED, S.IN_ASSESSMENT, [OFFICER], "Start assessment"),
+        # Scoring and recommending keep the application in assessment; each is a move so it is
+        # checked by the engine and recorded in the ledger like any decision.
+        transition(
+            "score",
+            S.IN_ASSESSMENT,
+            S.IN_ASSESSMENT,
+            [ASSESSOR, OFFICER],
+            "Submit your scores",
+            guards=[rules.declared_and_not_conflicted, rules.scores_complete],
+        ),
+        transition(
+            "recommend",
+            S.IN_ASSESSMENT,
+            S.IN_ASSESSMENT,
+            [OFFICER],
+            "Make a recommendation",
+            guards=[rules.declared_and_not_conflicted, rules.valid_recommendation],
+            effect=rules.record_recommendation,
+            requires={"recommendation": "Choose whether to recommend approval or rejection"},
+        ),
         transition(
             "request_information",
             S.IN_ASSESSMENT,
@@ -149,8 +171,14 @@ LIFECYCLE = Lifecycle(
             S.APPROVED,
             [DECISION_MAKER, OFFICER],
             "Approve",
-            guards=[approved_amount_fits],
-            effect=record_approved_amount,
+            guards=[
+                rules.recommended_by_someone_else,
+                rules.declared_and_not_conflicted,
+                approved_amount_fits,
+                rules.within_authority,
+                rules.within_remaining_budget,
+            ],
+            effect=record_approval,
             requires={"amount_pence": "Enter the amount approved"},
             jobs=["email.application_decided"],
         ),
@@ -160,6 +188,8 @@ LIFECYCLE = Lifecycle(
             S.REJECTED,
             [DECISION_MAKER, OFFICER],
             "Reject",
+            guards=[rules.recommended_by_someone_else, rules.declared_and_not_conflicted],
+            effect=rules.record_decision,
             requires={"reason": "Enter the reasons for rejecting the application"},
             jobs=["email.application_decided"],
         ),

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 
 from grants.demo.application_forms import complete_form
 from grants.demo.people import Cast
-from grants.demo.timeline import Timeline
+from grants.demo.timeline import Hook, Timeline
 from grants.models import (
     Application,
     ApplicationAnswer,
     ApplicationStatus,
     BudgetLine,
+    InterestDeclaration,
     Organisation,
     Round,
     User,
@@ -156,18 +157,52 @@ def _book_assessment(
     if spec.reached not in DECIDED:
         return None
     decided_at = assessment.decided_at or started + dt.timedelta(days=5)
-    if spec.reached is S.APPROVED:
+    approved = spec.reached is S.APPROVED
+    amount = spec.approved_pence or application.amount_requested_pence
+    # The officer recommends and the decision maker decides; each declares first that they
+    # have no interest in the application.
+    recommended_at = decided_at - dt.timedelta(days=2)
+    timeline.fire(
+        recommended_at,
+        cast.officer,
+        application,
+        "recommend",
+        before=_declares(application, cast.officer, recommended_at),
+        recommendation="approve" if approved else "reject",
+        **({"amount_pence": amount} if approved else {}),
+        reason=spec.decision,
+    )
+    declared = _declares(application, cast.decision_maker, decided_at)
+    if approved:
         timeline.fire(
             decided_at,
             cast.decision_maker,
             application,
             "approve",
-            amount_pence=spec.approved_pence or application.amount_requested_pence,
+            before=declared,
+            amount_pence=amount,
             reason=spec.decision,
         )
     else:
-        timeline.fire(decided_at, cast.decision_maker, application, "reject", reason=spec.decision)
+        timeline.fire(
+            decided_at,
+            cast.decision_maker,
+            application,
+            "reject",
+            before=declared,
+            reason=spec.decision,
+        )
     return decided_at
+
+
+def _declares(application: Application, user: User, at: dt.datetime) -> Hook:
+    def declare() -> None:
+        if not any(d.user_id == user.id for d in application.interest_declarations):
+            application.interest_declarations.append(
+                InterestDeclaration(user_id=user.id, conflicted=False, declared_at=at)
+            )
+
+    return declare
 
 
 def _application(

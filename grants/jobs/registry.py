@@ -37,7 +37,7 @@ def run_outbox_job(job_id: int) -> bool:
         return False
     job = db.session.get(OutboxJob, job_id)
     assert job is not None
-    from grants.jobs import agreements, emails, reminders  # noqa: F401  (register their handlers)
+    from grants.jobs import agreements, emails, reminders, scanning  # noqa: F401  (their handlers)
 
     try:
         HANDLERS[job.job](json.loads(job.payload))

@@ -1,9 +1,9 @@
 """Periodic sweeps that move things on as time passes, each move by the system through the
 engine (so each is checked by its guards and recorded in the ledger):
 open monitoring returns whose period has ended, lapse offers past their expiry, and lapse drafts
-whose round has closed; and remove stored documents that no row points at. Safe to run at any
-time and as often as wanted: a sweep finds only what is due now, and a move that is no longer
-allowed is simply not made."""
+whose round has closed; ask again for virus scans left pending or failed; and remove stored
+documents that no row points at. Safe to run at any time and as often as wanted: a sweep finds
+only what is due now, and a move that is no longer allowed is simply not made."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from grants.models import (
     Round,
     utcnow,
 )
+from grants.services import scanning
 from workflows.engine import fire
 from workflows.errors import WorkflowError
 
@@ -35,12 +36,17 @@ class SweepReport:
     offers_lapsed: list[int] = field(default_factory=list)
     drafts_lapsed: list[int] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    # None when no virus scanner is configured: there is nothing to ask again.
+    scans_requeued: list[int] | None = None
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.returns_opened)} returns opened, {len(self.offers_lapsed)} offers lapsed, "
             f"{len(self.drafts_lapsed)} drafts lapsed, {len(self.refused)} moves refused"
         )
+        if self.scans_requeued is not None:
+            text += f", {len(self.scans_requeued)} virus scans asked for again"
+        return text
 
 
 def run_sweeps(now: dt.datetime | None = None) -> SweepReport:
@@ -80,6 +86,8 @@ def run_sweeps(now: dt.datetime | None = None) -> SweepReport:
                 report.refused.append(f"{type(obj).__name__} {obj.id}: {refusal.message}")
             else:
                 done.append(obj.id)
+    # The scans are handed to the queue by the dispatch that follows every sweep.
+    report.scans_requeued = scanning.requeue_unsettled(now)
     return report
 
 

@@ -46,6 +46,10 @@ class Application(TimestampMixin, Base):
     amount_requested_pence: Mapped[int] = mapped_column(Pence(), default=0)
     # Set by the decision: may be less than requested, never more.
     amount_approved_pence: Mapped[int | None] = mapped_column(Pence())
+    # The officer's recommendation that comes before the decision.
+    recommendation: Mapped[str | None] = mapped_column(String(20))  # approve or reject
+    recommended_amount_pence: Mapped[int | None] = mapped_column(Pence())
+    recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -72,6 +76,17 @@ class Application(TimestampMixin, Base):
         cascade="all, delete-orphan",
         order_by="InformationRequest.id",
     )
+    assignments: Mapped[list[AssessorAssignment]] = relationship(
+        cascade="all, delete-orphan", order_by="AssessorAssignment.id"
+    )
+    interest_declarations: Mapped[list[InterestDeclaration]] = relationship(
+        cascade="all, delete-orphan", order_by="InterestDeclaration.id"
+    )
+    scores: Mapped[list[Score]] = relationship(cascade="all, delete-orphan", order_by="Score.id")
+    checks: Mapped[list[DueDiligenceCheck]] = relationship(
+        cascade="all, delete-orphan", order_by="DueDiligenceCheck.id"
+    )
+    decision_record: Mapped[DecisionRecord | None] = relationship()
     # Every version of every file uploaded to the application, oldest first.
     documents: Mapped[list[Document]] = relationship(viewonly=True, order_by="Document.id")
 
@@ -192,4 +207,11 @@ class ReferenceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
+from grants.models.assessment import (  # noqa: E402
+    AssessorAssignment,
+    DecisionRecord,
+    DueDiligenceCheck,
+    InterestDeclaration,
+    Score,
+)
 from grants.models.documents import Document  # noqa: E402

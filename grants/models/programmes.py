@@ -122,8 +122,19 @@ class Round(TimestampMixin, Base):
     who_can_apply: Mapped[str] = mapped_column(Text, default="")
     # Non-competitive rounds (CSP allocations) are by invitation only.
     invitation_only: Mapped[bool] = mapped_column(default=False)
+    # Applications scoring at least this weighted percentage are above the funding line.
+    funding_threshold_percent: Mapped[int | None] = mapped_column(Integer)
+    # Above this amount only a decision maker may approve (officers may approve up to it).
+    approval_limit_pence: Mapped[int | None] = mapped_column(Pence())
+    # How far approvals may go over the round's budget, e.g. to fund the last project in full.
+    budget_tolerance_pence: Mapped[int] = mapped_column(Pence(), default=0)
+    # Scores from two assessors further apart than this (in points) need moderation.
+    moderation_spread: Mapped[int] = mapped_column(Integer, default=2)
 
     programme: Mapped[Programme] = relationship(back_populates="rounds")
+    criteria: Mapped[list[Criterion]] = relationship(
+        cascade="all, delete-orphan", order_by="Criterion.position"
+    )
     eligibility_questions: Mapped[list[EligibilityQuestion]] = relationship(
         back_populates="round",
         cascade="all, delete-orphan",
@@ -151,3 +162,6 @@ class EligibilityQuestion(Base):
     ineligible_reason: Mapped[str] = mapped_column(Text)
 
     round: Mapped[Round] = relationship(back_populates="eligibility_questions")
+
+
+from grants.models.assessment import Criterion  # noqa: E402

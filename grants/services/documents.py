@@ -4,7 +4,9 @@ An upload is read in chunks, never whole into memory: from the temporary file we
 spooled it to, or copied to one first when the stream cannot be read twice. While it is read its
 size is checked and its SHA-256 computed; its type is decided by content; the bytes are written
 to the store under a random key before the database row is committed, and removed again if the
-commit fails, so the database never points at a missing object.
+commit fails, so the database never points at a missing object. With a virus scanner
+configured the row starts "pending" and its scan is recorded in the outbox in the same
+transaction (see grants.services.scanning); nothing downloads it until the scan says clean.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import BinaryIO
 from flask import current_app
 
 from grants.extensions import db
+from grants.jobs.outbox import note_pending
 from grants.models import Document, ScanStatus, User
 from grants.policy import visible_documents
+from grants.services import scanning
 from grants.services.errors import NotFound, ServiceError
 from storage.base import DocumentStore, StorageError
 from storage.sniff import ALL_TYPES, FileType, Unrecognised, sniff
@@ -32,6 +36,13 @@ CHUNK = 1024 * 1024
 IN_MEMORY = 1024 * 1024
 DEFAULT_TYPES = ("pdf", "docx", "xlsx", "odt", "ods", "png", "jpeg", "csv")
 NOT_SAVED = "The file could not be saved. Nothing was saved. Try again"
+# Only a clean file, or one uploaded while no scanner was configured, is ever handed out.
+NOT_DOWNLOADABLE = {
+    ScanStatus.PENDING: "This file is being checked for viruses. Try again in a few minutes",
+    ScanStatus.INFECTED: "A virus was found in this file, so nobody can download it",
+    ScanStatus.ERROR: "This file could not be checked for viruses yet. We will check it again, "
+    "and you can download it once it has passed",
+}
 
 
 def store() -> DocumentStore:
@@ -71,6 +82,9 @@ def upload(
 ) -> Document:
     allowed = tuple(allowed)
     limit = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
+    scannable = scanning.largest_scannable()
+    if scannable is not None:
+        limit = min(limit, scannable)  # a file the scanner refuses could never be downloaded
     with ExitStack() as cleanup:
         if _seekable(stream):
             # Already on disk or in memory (werkzeug spools uploads): read it where it is.
@@ -105,17 +119,22 @@ def upload(
         content_type=kind.mime,
         size_bytes=size,
         sha256=digest,
-        scan_status=ScanStatus.NOT_SCANNED,
+        scan_status=ScanStatus.PENDING if scannable is not None else ScanStatus.NOT_SCANNED,
         lineage_id=(replaces.lineage_id or replaces.id) if replaces else None,
         version=(replaces.version + 1) if replaces else 1,
     )
     db.session.add(document)
     try:
+        if document.scan_status is ScanStatus.PENDING:
+            db.session.flush()  # the scan job names the document by its id
+            scanning.request_scan(document)
         db.session.commit()
     except Exception:
         db.session.rollback()
         store().delete(key)  # the row never existed, so neither may the object
         raise
+    if document.scan_status is ScanStatus.PENDING:
+        note_pending()
     return document
 
 
@@ -158,8 +177,9 @@ def download_for(user: User, document_id: int) -> Download:
     document = db.session.scalar(visible_documents(user).where(Document.id == document_id))
     if document is None:
         raise NotFound
-    if document.scan_status in {ScanStatus.PENDING, ScanStatus.INFECTED, ScanStatus.ERROR}:
-        raise ServiceError("This file cannot be downloaded until it has passed a virus scan")
+    refusal = NOT_DOWNLOADABLE.get(document.scan_status)
+    if refusal is not None:
+        raise ServiceError(refusal)
     url = store().download_url(
         document.storage_key, document.filename, document.content_type, seconds=60
     )

@@ -37,6 +37,7 @@ from tests.conftest import (
     make_organisation,
     make_staff,
     open_round,
+    ready_for_decision,
     sign_in_as,
 )
 from workflows.engine import fire
@@ -437,6 +438,7 @@ def test_withdrawing_after_a_decision_is_refused(app, world):
     with app.test_request_context():
         application = db.session.get(Application, world.assessing)
         decider = db.session.get(User, world.decider_id)
+        ready_for_decision(application, decider)
         fire(decider, application, "approve", amount_pence=700_000)
         db.session.commit()
     client = signed_in(app, world.member)

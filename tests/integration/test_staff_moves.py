@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, AuditEvent, StaffRole
-from tests.conftest import csrf_token, make_staff, sign_in_as
+from tests.conftest import csrf_token, declare_no_interest, make_staff, sign_in_as
 from tests.workflows.worlds import build_world, start_history
 from workflows.declaration import APPLICANT
 from workflows.engine import fire
@@ -31,10 +31,15 @@ def submitted(app):
         }
 
 
-def staff_client(app, role: StaffRole):
+def staff_client(app, role: StaffRole, application_id: int | None = None):
+    """A staff member signed in; with an application, they have declared no interest in it."""
     client = app.test_client()
     with app.app_context():
-        sign_in_as(client, make_staff(role, f"{role.value}.mover@opcc.example.org"))
+        user = make_staff(role, f"{role.value}.mover@opcc.example.org")
+        if application_id is not None:
+            declare_no_interest(user.id, db.session.get(Application, application_id))
+            db.session.commit()
+        sign_in_as(client, user)
     return client
 
 
@@ -77,7 +82,7 @@ def test_application_moves_to_a_decision_with_one_event_per_move(app, submitted)
     assert response.status_code == 302
     assert status_of(app, application_id) is ApplicationStatus.IN_ASSESSMENT
 
-    decider = staff_client(app, StaffRole.DECISION_MAKER)
+    decider = staff_client(app, StaffRole.DECISION_MAKER, application_id)
     response = move(
         decider, application_id, "approve", version_of(app, application_id), amount="8,000"
     )
@@ -90,7 +95,7 @@ def test_refusals_show_in_the_error_summary_and_change_nothing(app, submitted):
     application_id = submitted["id"]
     officer = staff_client(app, StaffRole.COMMISSIONING_OFFICER)
     move(officer, application_id, "start_assessment", version_of(app, application_id))
-    decider = staff_client(app, StaffRole.DECISION_MAKER)
+    decider = staff_client(app, StaffRole.DECISION_MAKER, application_id)
     version = version_of(app, application_id)
     before = events(app)
 
@@ -120,10 +125,10 @@ def test_refusals_show_in_the_error_summary_and_change_nothing(app, submitted):
 
 def test_two_tabs_the_second_decision_is_told_someone_else_changed_it(app, submitted):
     application_id = submitted["id"]
-    officer = staff_client(app, StaffRole.COMMISSIONING_OFFICER)
+    officer = staff_client(app, StaffRole.COMMISSIONING_OFFICER, application_id)
     move(officer, application_id, "start_assessment", version_of(app, application_id))
     seen = version_of(app, application_id)
-    decider = staff_client(app, StaffRole.DECISION_MAKER)
+    decider = staff_client(app, StaffRole.DECISION_MAKER, application_id)
     assert move(decider, application_id, "approve", seen, amount="8000").status_code == 302
     second = move(officer, application_id, "reject", seen, reason="Not eligible")
     assert second.status_code == 400

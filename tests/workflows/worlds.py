@@ -19,13 +19,16 @@ from grants.models import (
     AwardYear,
     ClaimLine,
     Contract,
+    Criterion,
     ExternalBid,
     InformationRequest,
+    InterestDeclaration,
     MembershipRole,
     MonitoringReturn,
     Payment,
     PaymentStatus,
     Procurement,
+    Score,
     StaffRole,
     User,
     Variation,
@@ -134,6 +137,27 @@ def build_world() -> World:
     db.session.add_all([programme, round_, final_payment, *objects.values()])
     db.session.commit()
     complete_application(application, member.id)  # so submit's guards can pass
+    # Assessment: one criterion, every staff member has declared no interest and scored it,
+    # and someone outside the table has recommended approval, so each role's moves can pass.
+    criterion = Criterion(round_id=round_.id, position=1, name="Need", weight=100, max_score=5)
+    db.session.add(criterion)
+    db.session.flush()
+    for user in staff.values():
+        application.interest_declarations.append(
+            InterestDeclaration(user_id=user.id, conflicted=False, declared_at=now)
+        )
+        application.scores.append(
+            Score(
+                assessor_id=user.id,
+                criterion_id=criterion.id,
+                score=4,
+                justification="Clear need in the ward's figures",
+                scored_at=now,
+            )
+        )
+    application.recommendation = "approve"
+    application.recommended_by_id = award_approver.id
+    application.recommended_amount_pence = 800_000
     receipt = make_document(owner_org.id, member.id, "receipt.pdf")
     payment.claim_lines.append(
         ClaimLine(description="Coaching, May", amount_pence=100_000, document_id=receipt.id)
@@ -148,6 +172,8 @@ def payload_for(trigger: str, world: World) -> dict[str, Any]:
     return {
         "reason": "Because the panel said so",
         "answer": "Here is the information you asked for",
+        "recommendation": "approve",
+        "weighted_percent": 80,
         "amount_pence": 800_000,
         "signatory": "Amara Okafor, treasurer",
         "clawback_pence": 0,
