@@ -5,8 +5,8 @@
 #   scripts/bootstrap.sh app     uv (if missing), Python packages from uv.lock, npm packages from
 #                                package-lock.json, and the built front-end assets
 #   scripts/bootstrap.sh system  the Debian packages the test tiers run (PostgreSQL, Redis,
-#                                Chromium, pango for PDFs, poppler-utils), only when a binary or
-#                                library is missing; needs root (or sudo)
+#                                Chromium, pango for PDFs, poppler-utils, ClamAV's clamd), only
+#                                when a binary or library is missing; needs root (or sudo)
 #
 # Called by `make run` and `make test`; safe to run by hand.
 set -euo pipefail
@@ -52,6 +52,9 @@ system_packages() {
   has_library libpango-1.0.so.0 || missing+=(libpango-1.0-0)
   has_library libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  # The tests run their own clamd with a signature they write, so no signature download is
+  # needed (the packaged clamd service waits for downloaded signatures; the tests never use it).
+  [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
   if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
   fi

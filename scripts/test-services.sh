@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL, Redis and SeaweedFS (S3) on loopback for the test tiers.
+# Throwaway PostgreSQL, Redis, SeaweedFS (S3) and ClamAV's clamd on loopback for the test tiers.
 #
-#   scripts/test-services.sh start [ENV_FILE]   start all three on free ports; write ENV_FILE
+#   scripts/test-services.sh start [ENV_FILE]   start all four on free ports; write ENV_FILE
 #   scripts/test-services.sh stop  [ENV_FILE]   stop what ENV_FILE records (by PID), delete data
 #
 # ENV_FILE (default .test-services/env) is a shell file to source; it exports
@@ -11,6 +11,9 @@
 #   TEST_S3_ACCESS_KEY_ID      the only identity SeaweedFS accepts (random for each start)
 #   TEST_S3_SECRET_ACCESS_KEY
 #   TEST_S3_BUCKET             grants-test (empty)
+#   CLAMD_SOCKET_TEST          clamd's unix socket, in the run folder
+#   CLAMD_TCP_PORT_TEST        the same clamd on 127.0.0.1:PORT
+#   CLAMD_STREAM_MAX_BYTES_TEST  its StreamMaxLength (1 MiB, so "too large" is quick to test)
 # plus the PIDs, ports and data folder that `stop` uses. Nothing listens beyond 127.0.0.1, no
 # data outlives `stop`, and only the processes started here are ever signalled.
 set -euo pipefail
@@ -268,6 +271,68 @@ PY
   S3_READY_PID=$!
 }
 
+# clamd with only a signature written here (the signature download needs the internet): an
+# .ndb body signature for the EICAR test string, matched anywhere in any file. One signature
+# loads in milliseconds.
+CLAMD_STREAM_MAX_BYTES=$((1024 * 1024))
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+
+start_clamd() {
+  local clamd dir="$SERVICES_DIR/clamd" port
+  # Debian puts it in /usr/sbin, which is not on every user's PATH.
+  clamd="$(command -v clamd || echo /usr/sbin/clamd)"
+  [ -x "$clamd" ] \
+    || die "clamd is not installed (apt-get install clamav-daemon), or run scripts/bootstrap.sh system"
+  port="$(free_port)"
+  mkdir -p "$dir/db" "$dir/tmp"
+  printf 'Grants.Test.EICAR:0:*:%s\n' "$(printf '%s' "$EICAR" | od -An -tx1 | tr -d ' \n')" \
+    >"$dir/db/grants-test.ndb"
+  # AlertExceedsMax: a file clamd cannot scan whole is reported, never passed as clean.
+  cat >"$dir/clamd.conf" <<CONF
+LocalSocket $dir/clamd.sock
+LocalSocketMode 600
+TCPSocket $port
+TCPAddr 127.0.0.1
+DatabaseDirectory $dir/db
+TemporaryDirectory $dir/tmp
+PidFile $dir/clamd.pid
+LogFile $dir/clamd.log
+StreamMaxLength $CLAMD_STREAM_MAX_BYTES
+AlertExceedsMax yes
+SelfCheck 0
+CONF
+  "$clamd" --config-file="$dir/clamd.conf" </dev/null >"$dir/start.log" 2>&1 \
+    || { cat "$dir/start.log" "$dir/clamd.log" >&2 2>/dev/null || true; die "clamd did not start"; }
+  # Up to 10 s until it answers PING on its socket.
+  python3 - "$dir/clamd.sock" <<'PY' || { cat "$dir/clamd.log" >&2 2>/dev/null || true; die "clamd does not answer"; }
+import socket
+import sys
+import time
+
+deadline = time.monotonic() + 10
+while True:
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(1)
+            s.connect(sys.argv[1])
+            s.sendall(b"zPING\0")
+            if s.recv(16).startswith(b"PONG"):
+                break
+    except OSError:
+        pass
+    if time.monotonic() > deadline:
+        sys.exit("no PONG from clamd in 10 s")
+    time.sleep(0.02)
+PY
+  local pid
+  pid="$(cat "$dir/clamd.pid")"
+  record CLAMD_PID "$pid"
+  record CLAMD_SOCKET_TEST "$dir/clamd.sock"
+  record CLAMD_TCP_PORT_TEST "$port"
+  record CLAMD_STREAM_MAX_BYTES_TEST "$CLAMD_STREAM_MAX_BYTES"
+  say "clamd $("$clamd" --version | awk '{print $2}' | cut -d/ -f1) on $dir/clamd.sock and 127.0.0.1:$port (pid $pid)"
+}
+
 ready_seaweedfs() {
   wait "$S3_READY_PID" || {
     cat "$SERVICES_DIR/seaweedfs/ready.log" "$SERVICES_DIR/seaweedfs/weed.log" >&2
@@ -292,6 +357,7 @@ start() {
   launch_seaweedfs # first: it gets ready while PostgreSQL and Redis start
   start_postgres
   start_redis
+  start_clamd
   ready_seaweedfs
   trap - EXIT
   sed 's/^/export /' "$ENV_FILE" >"$ENV_FILE.tmp" && mv "$ENV_FILE.tmp" "$ENV_FILE"
@@ -300,17 +366,19 @@ start() {
 stop() {
   local env_file="${1:-$DEFAULT_ENV_FILE}"
   [ -f "$env_file" ] || return 0
-  local PG_PID="" REDIS_PID="" SEAWEEDFS_PID="" SERVICES_DIR=""
+  local PG_PID="" REDIS_PID="" SEAWEEDFS_PID="" CLAMD_PID="" SERVICES_DIR=""
   # shellcheck disable=SC1090
   . "$env_file"
-  # Signal all three, then wait: they shut down side by side. SIGINT is PostgreSQL's fast
-  # shutdown; SIGTERM makes Redis exit without saving (--save '') and weed stop cleanly.
+  # Signal all four, then wait: they shut down side by side. SIGINT is PostgreSQL's fast
+  # shutdown; SIGTERM makes Redis exit without saving (--save ''), weed and clamd stop cleanly.
   signal_pid "$SEAWEEDFS_PID" weed TERM
   signal_pid "$PG_PID" postgres INT
   signal_pid "$REDIS_PID" redis-server TERM
+  signal_pid "$CLAMD_PID" clamd TERM
   wait_pid "$SEAWEEDFS_PID" weed
   wait_pid "$PG_PID" postgres
   wait_pid "$REDIS_PID" redis-server
+  wait_pid "$CLAMD_PID" clamd
   case "$(basename "${SERVICES_DIR:-none}")" in
     grants-services.*) rm -rf "$SERVICES_DIR" ;;
   esac

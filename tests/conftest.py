@@ -303,10 +303,15 @@ def sign_in_as(client: FlaskClient, user: User) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``postgres`` belong to the PostgreSQL tier: on SQLite they are deselected
-    (and counted as such), never skipped; the PostgreSQL tier runs them."""
-    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
-        return
-    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    (and counted as such), never skipped; the PostgreSQL tier runs them. Tests marked ``clamd``
+    run in every tier once `make test` has started clamd (CLAMD_SOCKET_TEST), and are
+    deselected without it."""
+    missing = []
+    if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        missing.append("postgres")
+    if not os.environ.get("CLAMD_SOCKET_TEST"):
+        missing.append("clamd")
+    kept = [item for item in items if not any(item.get_closest_marker(m) for m in missing)]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept

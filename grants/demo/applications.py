@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from grants.demo.application_forms import complete_form
 from grants.demo.people import Cast
+from grants.demo.scoring import book_scores
 from grants.demo.timeline import Hook, Timeline
 from grants.models import (
     Application,
@@ -49,6 +50,8 @@ class DemoApplication:
     # The reasons given with the last move: the decision's, or the question asked.
     decision: str | None = None
     approved_pence: int | None = None  # less than requested; None approves it in full
+    score: int | None = None  # the assessors' percentage, about; None: 70
+    divergent: bool = False  # assessors far apart on it: it needs moderation
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ class Assessment:
 
     starts_at: dt.datetime | None = None  # None: the day after each submission
     decided_at: dt.datetime | None = None  # None: five days after assessment starts
+    # How many of the assessors (assessor, second assessor, officer) score each application
+    # before a decision; one still in assessment has had only the first (two if divergent).
+    scorers: int = 2
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,11 @@ def _book_assessment(
         return None
     started = assessment.starts_at or submitted_at + dt.timedelta(days=1)
     timeline.fire(started, cast.officer, application, "start_assessment")
+    panel = [(cast.assessor, 0), (cast.users["assessor2@opcc.example.org"], 1), (cast.officer, -1)]
+    if spec.divergent:
+        panel[1] = (panel[1][0], -4)  # far apart on need and delivery
+    count = assessment.scorers if spec.reached in DECIDED else (2 if spec.divergent else 1)
+    book_scores(timeline, application, panel[:count], spec.score or 70, started)
     if spec.reached is S.INFORMATION_REQUESTED:
         asked = started + dt.timedelta(days=2)
         timeline.fire(

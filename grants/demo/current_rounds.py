@@ -195,6 +195,8 @@ PREVENTION_OPEN = (
             ["knife-crime", "youth-diversion"],
         ),
         _after(9, 9),
+        score=64,
+        divergent=True,
     ),
     DemoApplication(
         "highfields-yca",

@@ -20,6 +20,7 @@ from grants.demo.people_zones import ASSESSMENT, PEOPLE_ZONES
 from grants.demo.places import add_places_and_priorities
 from grants.demo.programmes import add_programmes
 from grants.demo.safer_streets import book_safer_streets
+from grants.demo.scoring import add_criteria
 from grants.demo.timeline import Timeline
 from grants.extensions import db
 from grants.models import OutboxJob, User, utcnow
@@ -62,6 +63,8 @@ def _add_everything(now: dt.datetime) -> list[str]:
     cast, lines = add_people(organisations, hash_password(DEMO_PASSWORD))
     rounds = add_programmes(priorities, now)
     add_eligibility_questions(rounds.prevention_open)
+    for scored in (rounds.prevention_open, rounds.people_zones):
+        add_criteria(scored)
     db.session.flush()  # the history refers to users and organisations by id
     timeline = Timeline(now)
     people_zones = book_applications(

@@ -17,7 +17,9 @@ THRESHOLD = 65  # per cent: the round's funding threshold
 # Three officers marked every application from 29 October; recommendations went to the senior
 # management team after moderation on 21 November 2024.
 ASSESSMENT = Assessment(
-    starts_at=london(dt.date(2024, 10, 29), 9), decided_at=london(dt.date(2024, 12, 3), 14)
+    starts_at=london(dt.date(2024, 10, 29), 9),
+    decided_at=london(dt.date(2024, 12, 3), 14),
+    scorers=3,
 )
 
 
@@ -58,6 +60,7 @@ PEOPLE_ZONES = (
         ),
         _after(6, 2),
         decision=moderated(76),
+        score=76,
     ),
     DemoApplication(
         "highfields-yca",
@@ -79,6 +82,7 @@ PEOPLE_ZONES = (
         ),
         _after(20, 5),
         decision=moderated(71),
+        score=71,
     ),
     DemoApplication(
         "loughborough-wsn",
@@ -100,6 +104,7 @@ PEOPLE_ZONES = (
         ),
         _after(14, 1),
         decision=moderated(68),
+        score=68,
     ),
     DemoApplication(
         "wigston-youth",
@@ -121,6 +126,7 @@ PEOPLE_ZONES = (
         ),
         _after(9, 7),
         decision=moderated(67),
+        score=67,
     ),
     DemoApplication(
         "coalville-kitchen",
@@ -142,6 +148,7 @@ PEOPLE_ZONES = (
         ),
         _after(3, 4),
         decision=moderated(66),
+        score=66,
     ),
     DemoApplication(
         "melton-streetspace",
@@ -163,6 +170,7 @@ PEOPLE_ZONES = (
         ),
         _after(17, 6),
         decision=moderated(65),
+        score=65,
     ),
     DemoApplication(
         "rutland-rural-watch",
@@ -183,6 +191,7 @@ PEOPLE_ZONES = (
         ),
         _after(27, 3),
         decision=moderated(61),
+        score=61,
     ),
     DemoApplication(
         "saffron-boxing",
@@ -202,6 +211,7 @@ PEOPLE_ZONES = (
         ),
         _after(25, 8),
         decision=moderated(52),
+        score=52,
     ),
     DemoApplication(
         "highfields-yca",
@@ -222,6 +232,7 @@ PEOPLE_ZONES = (
         ),
         _after(24, 2),
         decision=moderated(48),
+        score=48,
     ),
     DemoApplication(
         "melton-streetspace",
@@ -242,6 +253,7 @@ PEOPLE_ZONES = (
         ),
         _after(26, 5),
         decision=moderated(44),
+        score=44,
     ),
     DemoApplication(
         "loughborough-wsn",
@@ -261,6 +273,7 @@ PEOPLE_ZONES = (
         ),
         _after(22, 4),
         decision=moderated(41),
+        score=41,
     ),
     DemoApplication(
         "wigston-youth",
@@ -281,5 +294,6 @@ PEOPLE_ZONES = (
         ),
         _after(19, 6),
         decision=moderated(35),
+        score=35,
     ),
 )

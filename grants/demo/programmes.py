@@ -142,6 +142,9 @@ def _open_prevention_round(programme: Programme, today: dt.date, year: int) -> R
         min_award_pence=50_000,
         max_award_pence=2_500_000,
         short_form_threshold_pence=1_000_000,
+        funding_threshold_percent=65,
+        # Above £10,000 the Commissioner decides; officers' delegated authority covers less.
+        approval_limit_pence=1_000_000,
         who_can_apply="Voluntary and community groups, charities, CICs and clubs based in or "
         "working in Leicester, Leicestershire or Rutland. Grants of £10,000 to £25,000 are for "
         "exceptional projects only.",
@@ -161,6 +164,7 @@ def _people_zones_round(programme: Programme) -> Round:
         min_award_pence=50_000,
         max_award_pence=1_000_000,
         short_form_threshold_pence=1_000_000,
+        funding_threshold_percent=65,
         who_can_apply="Community groups working with residents of the People Zones areas.",
     )
 

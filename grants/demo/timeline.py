@@ -65,9 +65,11 @@ class Timeline:
         obj: Any,
         trigger: str,
         before: Hook | None = None,
+        payload_from: Callable[[], dict[str, Any]] | None = None,
         **payload: Any,
     ) -> None:
-        """Book a move; guards are evaluated at ``when``, not at loading time."""
+        """Book a move; guards are evaluated at ``when``, not at loading time. ``payload_from``
+        gives inputs that can only be worked out then (after ``before`` has run)."""
 
         def step() -> None:
             if before is not None:
@@ -75,7 +77,8 @@ class Timeline:
             if hasattr(obj, "updated_at"):
                 # Set explicitly, or the column's onupdate would stamp the loading time.
                 obj.updated_at = when
-            engine.fire(actor, obj, trigger, now=when, **payload)
+            late = payload_from() if payload_from is not None else {}
+            engine.fire(actor, obj, trigger, now=when, **payload, **late)
 
         self.at(when, step)
 

@@ -1,48 +1,73 @@
-"""The virus scan of an uploaded document, and the email when a virus is found.
+"""The email when a virus is found in an uploaded document: to the members of its organisation
+and whoever uploaded it, and to every active commissioning officer. Recorded with the quarantine
+under one key per document, and sent at most once (see registry.run_outbox_job).
 
-``document.scan`` runs once per outbox row (see registry.run_outbox_job); the sweep records a
-new row when a scan is lost or failed. A failure that may pass (clamd down, the store
-unreachable) fails the job after recording "error", so the queue retries it with back-off and,
-once it gives up, keeps the reason in RQ's failed registry.
+The scan itself (``document.scan``) is registered by grants.services.scanning, next to the rules
+it applies: job modules are reached from the workflow engine (engine -> outbox -> registry), so
+they may not import services or storage.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from sqlalchemy import select
 
 from grants.extensions import db
-from grants.jobs.outbox import dispatch_pending
 from grants.jobs.registry import handler
 from grants.mail import send_email
-from grants.models import Application, Document, Organisation, ScanStatus, User
-from grants.services import scanning
-from storage.clamd import ScanError
+from grants.models import Application, Document, Membership, Organisation, StaffRole, User
+
+INFECTED_EMAIL_JOB = "email.document_infected"
 
 
-@handler(scanning.SCAN_JOB)
-def scan(payload: dict[str, Any]) -> None:
-    outcome = scanning.scan_document(payload["document_id"])
-    if outcome.status is ScanStatus.INFECTED:
-        dispatch_pending()  # the email recorded with the quarantine: sent now, not next sweep
-    if outcome.worth_retrying:
-        raise ScanError(f"document {payload['document_id']} was not scanned: {outcome.failure}")
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    staff: bool
 
 
-@handler(scanning.INFECTED_EMAIL_JOB)
+def infected_recipients(document: Document) -> list[Recipient]:
+    """Each person once: the organisation's active members, the uploader, then the officers."""
+    people: dict[int, Recipient] = {}
+    if document.organisation_id is not None:
+        for user in db.session.scalars(
+            select(User)
+            .join(Membership)
+            .where(Membership.organisation_id == document.organisation_id, User.is_active)
+            .order_by(User.id)
+        ):
+            people[user.id] = Recipient(user, staff=False)
+    uploader = db.session.get(User, document.uploaded_by_id)
+    if uploader is not None and uploader.is_active and uploader.id not in people:
+        people[uploader.id] = Recipient(uploader, staff=uploader.is_staff)
+    for officer in db.session.scalars(
+        select(User)
+        .where(User.staff_role == StaffRole.COMMISSIONING_OFFICER, User.is_active)
+        .order_by(User.id)
+    ):
+        people.setdefault(officer.id, Recipient(officer, staff=True))
+    return list(people.values())
+
+
+@handler(INFECTED_EMAIL_JOB)
 def document_infected(payload: dict[str, Any]) -> None:
     document = db.session.get(Document, payload["document_id"])
     if document is None:
         return  # removed since: there is no file left to warn anyone about
-    application = scanning.application_of(document)
+    application = (
+        db.session.get(Application, document.application_id) if document.application_id else None
+    )
     uploader = db.session.get(User, document.uploaded_by_id)
-    for recipient in scanning.infected_recipients(document):
+    whose = _whose(document, application)
+    for recipient in infected_recipients(document):
         user = recipient.user
         send_email(
             user.email,
             (
-                f"Virus found in a file from {_whose(document, application)}"
+                f"Virus found in a file from {whose}"
                 if recipient.staff
                 else "A virus was found in a file you sent us"
             ),
@@ -52,6 +77,7 @@ def document_infected(payload: dict[str, Any]) -> None:
             document=document,
             application=application,
             uploader=uploader,
+            whose=whose,
             signature=payload.get("signature") or "",
             link=_link(document, application, staff=recipient.staff),
         )
@@ -64,7 +90,7 @@ def _whose(document: Document, application: Application | None) -> str:
         organisation = db.session.get(Organisation, document.organisation_id)
         if organisation is not None:
             return organisation.name
-    return "a user"
+    return "a user of the service"
 
 
 def _link(document: Document, application: Application | None, *, staff: bool) -> str | None:

@@ -11,33 +11,27 @@ was lost. Without a scanner documents are "not scanned", and officers see that.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from grants.extensions import db
-from grants.models import (
-    Application,
-    Document,
-    Membership,
-    OutboxJob,
-    ScanStatus,
-    StaffRole,
-    User,
-    utcnow,
-)
+from grants.jobs.outbox import dispatch_pending
+from grants.jobs.registry import handler
+from grants.jobs.scanning import INFECTED_EMAIL_JOB
+from grants.models import Document, OutboxJob, ScanStatus, utcnow
 from storage.base import DocumentStore, ObjectExists, StorageError
 from storage.clamd import Clamd, ScanError, StreamTooLarge, Verdict
 
 SCAN_JOB = "document.scan"
-INFECTED_EMAIL_JOB = "email.document_infected"
 QUARANTINE_PREFIX = "quarantine/"
 WAITING = (ScanStatus.PENDING, ScanStatus.ERROR)
 # A scan not settled this long after it was asked for is asked for again; each further attempt
@@ -132,6 +126,18 @@ def scan_document(document_id: int) -> ScanOutcome:
     )
     moved = _quarantine(document_id, key, digest, size, content_type, verdict.signature or "")
     return ScanOutcome(ScanStatus.INFECTED if moved else None, signature=verdict.signature)
+
+
+@handler(SCAN_JOB)
+def scan_job(payload: dict[str, Any]) -> None:
+    """The ``document.scan`` job. A failure that may pass fails the job after "error" is
+    recorded, so the queue retries it with back-off and, once it gives up, keeps the reason in
+    RQ's failed registry; the sweep asks again later either way."""
+    outcome = scan_document(payload["document_id"])
+    if outcome.status is ScanStatus.INFECTED:
+        dispatch_pending()  # the email recorded with the quarantine: sent now, not next sweep
+    if outcome.worth_retrying:
+        raise ScanError(f"document {payload['document_id']} was not scanned: {outcome.failure}")
 
 
 class StoredFileDiffers(ScanError):
@@ -238,10 +244,9 @@ def _copy(key: str, target: str, digest: str, size: int, content_type: str) -> N
         finally:
             source.close()
         copy.seek(0)
-        try:
+        # An earlier attempt may have copied it already (the store checked the same checksum).
+        with contextlib.suppress(ObjectExists):
             store.put(target, copy, size=size, sha256_hex=digest, content_type=content_type)
-        except ObjectExists:
-            pass  # an earlier attempt copied it (the store checked the same checksum then)
 
 
 def _delete_quietly(key: str) -> None:
@@ -249,45 +254,6 @@ def _delete_quietly(key: str) -> None:
         _store().delete(key)
     except StorageError as failure:
         current_app.logger.warning("could not remove %s from the document store: %s", key, failure)
-
-
-# Who is told about a virus ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recipient:
-    user: User
-    staff: bool
-
-
-def infected_recipients(document: Document) -> list[Recipient]:
-    """The members of the document's organisation and whoever uploaded it, then every active
-    commissioning officer; each once."""
-    people: dict[int, Recipient] = {}
-    if document.organisation_id is not None:
-        for user in db.session.scalars(
-            select(User)
-            .join(Membership)
-            .where(Membership.organisation_id == document.organisation_id, User.is_active)
-            .order_by(User.id)
-        ):
-            people[user.id] = Recipient(user, staff=False)
-    uploader = db.session.get(User, document.uploaded_by_id)
-    if uploader is not None and uploader.is_active and uploader.id not in people:
-        people[uploader.id] = Recipient(uploader, staff=uploader.is_staff)
-    for officer in db.session.scalars(
-        select(User)
-        .where(User.staff_role == StaffRole.COMMISSIONING_OFFICER, User.is_active)
-        .order_by(User.id)
-    ):
-        people.setdefault(officer.id, Recipient(officer, staff=True))
-    return list(people.values())
-
-
-def application_of(document: Document) -> Application | None:
-    if document.application_id is None:
-        return None
-    return db.session.get(Application, document.application_id)
 
 
 # The sweep ------------------------------------------------------------------------------------
