@@ -9,7 +9,7 @@ It needs the TEST_S3_* settings that scripts/test-services.sh writes (SeaweedFS 
 The application runs as its own process (werkzeug, threaded) on a SQLite database in a
 temporary folder; the benchmark signs a member in, posts the file to the organisation
 documents page as a browser would (multipart, streamed from disk), and reads the server
-process's peak resident memory (VmHWM) before the first upload and after the last.
+process's resident memory before the first upload and its peak (VmHWM) after the last.
 
 One untimed upload each way comes first (the store's first write allocates its volumes), then
 the rounds, each timing both ways, in alternating order; the ratio is of the median times, so
@@ -58,12 +58,35 @@ def s3_client():  # type: ignore[no-untyped-def]
     )
 
 
+RAW_PREFIX = f"bench/{secrets.token_hex(8)}/"
+
+
 def raw_upload(path: Path) -> float:
     client = s3_client()
     started = time.perf_counter()
     with path.open("rb") as data:
-        client.upload_fileobj(data, os.environ["TEST_S3_BUCKET"], f"bench/{secrets.token_hex(8)}")
+        client.upload_fileobj(data, os.environ["TEST_S3_BUCKET"], RAW_PREFIX + secrets.token_hex(8))
     return time.perf_counter() - started
+
+
+def remove_uploads(database: Path) -> None:
+    """Delete what this run stored (gigabytes after a few runs): the raw uploads under this
+    run's prefix and the documents the application's database points at."""
+    import sqlite3
+
+    client, bucket = s3_client(), os.environ["TEST_S3_BUCKET"]
+    keys = [
+        item["Key"]
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=RAW_PREFIX
+        )
+        for item in page.get("Contents", [])
+    ]
+    if database.exists():
+        with sqlite3.connect(database) as connection:
+            keys += [key for (key,) in connection.execute("SELECT storage_key FROM documents")]
+    for key in keys:
+        client.delete_object(Bucket=bucket, Key=key)
 
 
 SERVER = """
@@ -91,11 +114,19 @@ server.serve_forever()
 """
 
 
-def peak_kib(pid: int) -> int:
+def memory_kib(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
-    raise RuntimeError("no VmHWM")
+    raise RuntimeError(f"no {field}")
+
+
+def reset_peak(pid: int) -> int:
+    """Start the peak (VmHWM) again from the current resident size, which it returns: the
+    server's start-up (migrations, imports) peaks higher than an upload may, and would hide
+    any growth below that."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return memory_kib(pid, "VmRSS")
 
 
 class MultipartBody:
@@ -170,8 +201,11 @@ class AppServer:
         form = {"csrf_token": token, "email": "bench@example.org", "password": "bench password 1"}
         self.opener.open(f"{self.base}/sign-in/password", urllib.parse.urlencode(form).encode())
 
+    def reset_peak(self) -> int:
+        return reset_peak(self.process.pid)
+
     def peak_kib(self) -> int:
-        return peak_kib(self.process.pid)
+        return memory_kib(self.process.pid, "VmHWM")
 
     def upload(self, path: Path) -> float:
         filename = f"evidence-{secrets.token_hex(4)}.pdf"
@@ -216,7 +250,7 @@ def main() -> None:
         megabytes = path.stat().st_size / CHUNK
         server = AppServer(root, path.stat().st_size)
         try:
-            before = server.peak_kib()
+            before = server.reset_peak()
             raw_upload(warm_up)
             server.upload(warm_up)
             raw_times: list[float] = []
@@ -231,6 +265,7 @@ def main() -> None:
             peak = server.peak_kib()
         finally:
             server.stop()
+            remove_uploads(root / "bench.sqlite")
     raw, through_app = statistics.median(raw_times), statistics.median(app_times)
     print(f"file                          : {megabytes:8.1f} MiB, {args.rounds} rounds")
     print(f"raw boto3 upload_fileobj      : {megabytes / raw:8.1f} MiB/s (median {raw:.2f} s; "
@@ -239,7 +274,7 @@ def main() -> None:
           f"{through_app:.2f} s; {seconds(app_times)})")  # fmt: skip
     print(f"ratio app / raw (medians)     : {raw / through_app:8.2f}")
     print(
-        f"server peak RSS               : {before / 1024:8.1f} MiB before, "
+        f"server RSS                    : {before / 1024:8.1f} MiB before, peak "
         f"{peak / 1024:.1f} MiB after (growth {(peak - before) / 1024:.1f} MiB)"
     )
 

@@ -65,6 +65,7 @@ def staff(*roles: StaffRole) -> Rule:
 
 
 ADMINISTRATOR = staff(StaffRole.ADMINISTRATOR)
+COMMISSIONING_OFFICER = staff(StaffRole.COMMISSIONING_OFFICER)
 
 
 def allow(rule: Rule) -> Callable[[F], F]:

@@ -172,6 +172,7 @@ class S3DocumentStore:
                     remaining -= len(body)
                     number += 1
                     future = pool.submit(self._upload_part, key, upload_id, number, body)
+                    del body  # the part is the worker's now: freed as soon as it is sent
                     future.add_done_callback(settle)
                     sent.append(future)
             except BaseException:

@@ -206,6 +206,7 @@ def open_round(days_open: int = 10) -> Round:
         min_award_pence=50_000,
         max_award_pence=2_500_000,
         short_form_threshold_pence=1_000_000,
+        published_at=now - dt.timedelta(days=days_open + 1),
     )
 
 

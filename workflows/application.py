@@ -30,7 +30,7 @@ def round_is_open(move: Move) -> str | None:
 
 
 def round_has_closed(move: Move) -> str | None:
-    if move.obj.round.is_open_at(move.now) or move.now < move.obj.round.opens_at:
+    if move.now < move.obj.round.closes_at:
         return "A draft only lapses once its round has closed"
     return None
 

@@ -137,6 +137,8 @@ def _open_prevention_round(programme: Programme, today: dt.date, year: int) -> R
         reference_prefix="PF",
         financial_year=year,
         opens_at=london(today - dt.timedelta(weeks=3), 9),
+        # Published a week before it opened.
+        published_at=(london(today - dt.timedelta(weeks=3), 9)) - dt.timedelta(days=7),
         closes_at=london(today + dt.timedelta(weeks=6), 17),
         budget_pence=19_400_000,
         min_award_pence=50_000,
@@ -159,6 +161,8 @@ def _people_zones_round(programme: Programme) -> Round:
         reference_prefix="PZ",
         financial_year=2024,
         opens_at=london(dt.date(2024, 9, 30), 9),
+        # Published a week before it opened.
+        published_at=(london(dt.date(2024, 9, 30), 9)) - dt.timedelta(days=7),
         closes_at=london(dt.date(2024, 10, 28), 17),
         budget_pence=4_000_000,
         min_award_pence=50_000,
@@ -176,6 +180,8 @@ def _csp_round(programme: Programme, today: dt.date, year: int) -> Round:
         reference_prefix="CSP",
         financial_year=year,
         opens_at=london(today - dt.timedelta(weeks=4), 9),
+        # Published a week before it opened.
+        published_at=(london(today - dt.timedelta(weeks=4), 9)) - dt.timedelta(days=7),
         closes_at=london(today + dt.timedelta(weeks=4), 17),
         budget_pence=50_000_000,
         min_award_pence=1_000_000,

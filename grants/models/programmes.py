@@ -130,6 +130,9 @@ class Round(TimestampMixin, Base):
     budget_tolerance_pence: Mapped[int] = mapped_column(Pence(), default=0)
     # Scores from two assessors further apart than this (in points) need moderation.
     moderation_spread: Mapped[int] = mapped_column(Integer, default=2)
+    # A round is set up as a draft and only opens once published, which needs criteria and a
+    # budget (grants/services/rounds.py).
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     programme: Mapped[Programme] = relationship(back_populates="rounds")
     criteria: Mapped[list[Criterion]] = relationship(
@@ -142,7 +145,8 @@ class Round(TimestampMixin, Base):
     )
 
     def is_open_at(self, moment: dt.datetime) -> bool:
-        return self.opens_at <= moment < self.closes_at
+        """Open for applications: published, and between its opening and closing times."""
+        return self.published_at is not None and self.opens_at <= moment < self.closes_at
 
 
 class EligibilityQuestion(Base):

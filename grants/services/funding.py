@@ -34,7 +34,12 @@ def open_rounds() -> list[Round]:
         db.session.scalars(
             select(Round)
             .options(selectinload(Round.programme).selectinload(Programme.priorities))
-            .where(Round.invitation_only.is_(False), Round.opens_at <= now, Round.closes_at > now)
+            .where(
+                Round.published_at.is_not(None),
+                Round.invitation_only.is_(False),
+                Round.opens_at <= now,
+                Round.closes_at > now,
+            )
             .order_by(Round.closes_at, Round.id)
         )
     )
@@ -43,7 +48,8 @@ def open_rounds() -> list[Round]:
 def round_for_public(round_id: int) -> Round:
     """A round that has been advertised: open now, or closed (its page then says so).
 
-    Raises NotFound for unknown and invitation-only rounds and for rounds not yet open.
+    Raises NotFound for unknown, unpublished and invitation-only rounds and for rounds not yet
+    open.
     """
     round_ = db.session.scalar(
         select(Round)
@@ -53,7 +59,7 @@ def round_for_public(round_id: int) -> Round:
         )
         .where(Round.id == round_id, Round.invitation_only.is_(False))
     )
-    if round_ is None or round_.opens_at > utcnow():
+    if round_ is None or round_.published_at is None or round_.opens_at > utcnow():
         raise NotFound
     return round_
 

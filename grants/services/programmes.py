@@ -17,7 +17,12 @@ def open_rounds_summary() -> list[Round]:
         db.session.scalars(
             select(Round)
             .options(selectinload(Round.programme))
-            .where(Round.opens_at <= now, Round.closes_at > now, Round.invitation_only.is_(False))
+            .where(
+                Round.published_at.is_not(None),
+                Round.opens_at <= now,
+                Round.closes_at > now,
+                Round.invitation_only.is_(False),
+            )
             .order_by(Round.closes_at)
         )
     )

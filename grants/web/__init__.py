@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from grants.web import (
         admin,
         apply,
+        assessment,
         auth,
         claims,
         dashboards,
@@ -28,8 +29,10 @@ def register_blueprints(app: Flask) -> None:
         offers,
         organisation,
         public,
+        queue,
         respond,
         returns,
+        rounds,
         staff,
     )
 
@@ -46,6 +49,9 @@ def register_blueprints(app: Flask) -> None:
         claims,
         admin,
         staff,
+        assessment,
+        rounds,
+        queue,
         documents,
     )
     for module in blueprints:

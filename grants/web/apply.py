@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from forms import apply as apply_forms
 from grants.policy import COMMUNITY_USER, allow
@@ -60,7 +61,7 @@ def start(round_id: int) -> Page:
         abort(404)
     organisations = apply.organisations_of(g.user)
     form = apply_forms.StartForm()
-    form.organisation.choices = [(o.id, o.name) for o in organisations]
+    form.organisation.choices = [SelectChoice(o.id, o.name) for o in organisations]
     if len(organisations) == 1 and request.method == "GET":
         form.organisation.data = organisations[0].id
     if form.validate_on_submit():
@@ -248,7 +249,7 @@ def add_budget_line(application_id: int) -> Page:
         return _locked(application)
     form = apply_forms.BudgetLineForm()
     years = apply.budget_years(application)
-    form.financial_year.choices = [(year, _fy(year)) for year in years]
+    form.financial_year.choices = [SelectChoice(year, _fy(year)) for year in years]
     if request.method == "GET":
         form.revision.data = str(apply.section_revision(application, "budget"))
     if form.validate_on_submit():

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from forms.claims import ClaimLineForm, StartClaimForm, SubmitClaimForm
 from forms.variations import CHANGE_FORMS, BudgetChangeForm, ChooseChangeForm
@@ -63,8 +64,8 @@ def _editable(payment_id: int):  # type: ignore[no-untyped-def]
 def _start_form(position: claims.AwardPosition) -> StartClaimForm:
     form = StartClaimForm()
     form.financial_year.choices = [
-        (year.financial_year, f"{financial_year(year.financial_year)}: "
-         f"{pounds(year.remaining_pence)} left to claim")
+        SelectChoice(year.financial_year, f"{financial_year(year.financial_year)}: "
+                     f"{pounds(year.remaining_pence)} left to claim")
         for year in position.claimable_years
     ]  # fmt: skip
     return form

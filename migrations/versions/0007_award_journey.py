@@ -102,7 +102,7 @@ def upgrade():
         batch_op.add_column(sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('variations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('kind', sa.String(length=20), nullable=False))
+        batch_op.add_column(sa.Column('kind', sa.String(length=20), nullable=False, server_default='budget'))
         batch_op.add_column(sa.Column('new_end_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('requested_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('decision_reason', sa.Text(), nullable=True))
