@@ -51,10 +51,10 @@ class QueueFilterForm(FlaskForm):
     status = FilterChoice("Status", "a status", "Any status", default="")
     priority = FilterChoice("Priority", "a priority", "Any priority", default="")
     place = FilterChoice("Place", "a place", "Anywhere", default="")
-    assessor = FilterChoice("Assessor", "an assessor", "Anyone or no one", default="")
+    assessor = FilterChoice("Assessor", "an assessor", "Any assessor", default="")
     band = FilterChoice("Amount requested", "an amount", "Any amount", default="")
     sort = FilterChoice("Sort by", "how to sort", "", default="")
-    submit = SubmitField("Apply filters", widget=GovSubmitInput())
+    # No submit field: the page's button has no name, so it adds nothing to the URL.
 
     def offer(self, choices: Mapping[str, Sequence[tuple[str, str]]], default_sort: str) -> None:
         for name in ("status", "priority", "place", "assessor", "band"):

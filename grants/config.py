@@ -98,6 +98,12 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or None,
         "S3_REGION": env.get("S3_REGION", "us-east-1"),
         "S3_ADDRESSING_STYLE": env.get("S3_ADDRESSING_STYLE", "path"),
+        # The time budget against a dead or frozen store: attempts x (connect + 1 s + read),
+        # kept inside gunicorn's --timeout (Procfile) so users get the "nothing was saved"
+        # page, never a bare 502.
+        "S3_CONNECT_TIMEOUT": _int(env, "S3_CONNECT_TIMEOUT", 3),
+        "S3_READ_TIMEOUT": _int(env, "S3_READ_TIMEOUT", 15),
+        "S3_MAX_ATTEMPTS": _int(env, "S3_MAX_ATTEMPTS", 2),
         "DOCUMENTS_DIR": env.get("DOCUMENTS_DIR") or str(instance / "documents"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),

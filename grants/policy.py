@@ -66,6 +66,10 @@ def staff(*roles: StaffRole) -> Rule:
 
 ADMINISTRATOR = staff(StaffRole.ADMINISTRATOR)
 COMMISSIONING_OFFICER = staff(StaffRole.COMMISSIONING_OFFICER)
+# Those who assess and decide: finance and administrators have no part in scoring.
+ASSESSING_STAFF = staff(
+    StaffRole.COMMISSIONING_OFFICER, StaffRole.ASSESSOR, StaffRole.DECISION_MAKER
+)
 
 
 def allow(rule: Rule) -> Callable[[F], F]:

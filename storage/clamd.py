@@ -13,12 +13,16 @@ from __future__ import annotations
 import socket
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Protocol
 
 CHUNK = 64 * 1024
 MAX_REPLY = 4096
 # clamd's own default StreamMaxLength is 25 MB; set ours to what clamd.conf says.
 DEFAULT_MAX_STREAM_BYTES = 25 * 1024 * 1024
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class ScanError(Exception):
@@ -77,7 +81,7 @@ class Clamd:
         if reply != "PONG":
             raise ScanError(f"clamd at {self.address} answered {reply!r} to PING")
 
-    def scan(self, stream: BinaryIO, size: int | None = None) -> Verdict:
+    def scan(self, stream: Readable, size: int | None = None) -> Verdict:
         """Stream ``stream`` to clamd and return its verdict; ScanError for anything else.
         ``size``, when known, refuses an over-long file before anything is sent."""
         if size is not None and size > self.max_stream_bytes:

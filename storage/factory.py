@@ -19,6 +19,9 @@ def store_from_config(config: Mapping[str, Any]) -> DocumentStore:
             secret_access_key=config.get("S3_SECRET_ACCESS_KEY"),
             region=config.get("S3_REGION", "us-east-1"),
             addressing_style=config.get("S3_ADDRESSING_STYLE", "path"),
+            connect_timeout=config.get("S3_CONNECT_TIMEOUT", 3),
+            read_timeout=config.get("S3_READ_TIMEOUT", 15),
+            max_attempts=config.get("S3_MAX_ATTEMPTS", 2),
         )
         return S3DocumentStore(client, config["S3_BUCKET"])
     return LocalDocumentStore(config["DOCUMENTS_DIR"])

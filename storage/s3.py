@@ -1,10 +1,10 @@
 """Documents in any S3-compatible store (AWS S3, MinIO, Ceph RGW, SeaweedFS) through boto3.
 
 Small objects go up in one PUT carrying their SHA-256. Large ones go up as a multipart upload
-with parts sent in parallel: S3 has no whole-object SHA-256 for multipart uploads (only CRCs can
-be "full object"), so every part carries its own SHA-256, which the store checks, and the store
-hashes the parts in order as it sends them and completes the upload only if they add up to the
-SHA-256 the caller recorded. Both paths write once (``IfNoneMatch``), and a multipart upload
+with parts sent side by side: S3 has no whole-object SHA-256 for multipart uploads (only CRCs
+can be "full object"), so every part carries its own SHA-256, which the store checks, and the
+whole file is hashed again while the parts go up: the upload is completed only if that matches
+the SHA-256 the caller recorded. Both paths write once (``IfNoneMatch``), and a multipart upload
 that fails for any reason is aborted.
 """
 
@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import logging
+import os
+import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -33,9 +37,9 @@ MIB = 1024 * 1024
 MIN_PART_SIZE = 5 * MIB
 MULTIPART_THRESHOLD = 16 * MIB
 PART_SIZE = 8 * MIB
-# Parts in flight at once. Each is held in memory while it is sent, so an upload holds at most
-# PART_CONCURRENCY x PART_SIZE of the file (32 MiB) whatever its size.
+# Parts sent at once. Each is read from the file as it is sent, not held in memory.
 PART_CONCURRENCY = 4
+CHUNK = 1 * MIB
 
 
 def make_client(
@@ -123,79 +127,80 @@ class S3DocumentStore:
     def _put_multipart(
         self, key: str, data: BinaryIO, size: int, sha256_hex: str, content_type: str
     ) -> None:
-        upload_id = self.client.create_multipart_upload(
-            Bucket=self.bucket,
-            Key=key,
-            ContentType=content_type,
-            ChecksumAlgorithm="SHA256",
-            # The object's own checksum is a SHA-256 of the parts' SHA-256s: keep the file's.
-            Metadata={"sha256": sha256_hex},
-        )["UploadId"]
-        try:
-            parts = self._upload_parts(key, upload_id, data, size, sha256_hex)
-            self.client.complete_multipart_upload(
+        with ExitStack() as cleanup:
+            fd, start = _file_descriptor(data, size, cleanup)
+            upload_id = self.client.create_multipart_upload(
                 Bucket=self.bucket,
                 Key=key,
-                UploadId=upload_id,
-                MultipartUpload={"Parts": parts},
-                # Write once here too: the store refuses to complete over an existing key.
-                IfNoneMatch="*",
-            )
-        except BaseException:
-            self._abort(key, upload_id)
-            raise
+                ContentType=content_type,
+                ChecksumAlgorithm="SHA256",
+                # The object's own checksum is a SHA-256 of its parts' SHA-256s: keep the
+                # file's own with it, for anyone checking the object against the database.
+                Metadata={"sha256": sha256_hex},
+            )["UploadId"]
+            try:
+                parts = self._upload_parts(key, upload_id, fd, start, size, sha256_hex)
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                    MultipartUpload={"Parts": parts},
+                    # Write once here too: the store refuses to complete over an existing key.
+                    IfNoneMatch="*",
+                )
+            except BaseException:
+                self._abort(key, upload_id)
+                raise
 
     def _upload_parts(
-        self, key: str, upload_id: str, data: BinaryIO, size: int, sha256_hex: str
+        self, key: str, upload_id: str, fd: int, start: int, size: int, sha256_hex: str
     ) -> list[dict[str, Any]]:
-        """Read the parts in order (hashing the whole file on the way) and send them in
-        parallel, holding no more than ``part_concurrency`` of them in memory at once."""
-        whole = hashlib.sha256()
-        free_slots = threading.Semaphore(self.part_concurrency)
-        sent: list[Future[dict[str, Any]]] = []
+        """Send the parts side by side, each read from the file as it goes (no part is held
+        in memory), while this thread hashes the whole file in order. Any failure cancels the
+        parts not yet started; the whole file must match ``sha256_hex`` before it completes."""
         failed = threading.Event()
 
-        def settle(future: Future[dict[str, Any]]) -> None:
-            if future.cancelled() or future.exception() is not None:
+        def note_failure(future: Future[dict[str, Any]]) -> None:
+            if not future.cancelled() and future.exception() is not None:
                 failed.set()
-            free_slots.release()
 
         with ThreadPoolExecutor(self.part_concurrency, thread_name_prefix="s3-part") as pool:
+            sent = []
+            for number, offset in enumerate(range(0, size, self.part_size), start=1):
+                part = _Window(fd, start + offset, min(self.part_size, size - offset))
+                future = pool.submit(self._upload_part, key, upload_id, number, part)
+                future.add_done_callback(note_failure)
+                sent.append(future)
             try:
-                remaining, number = size, 0
-                while remaining and not failed.is_set():
-                    free_slots.acquire()
-                    if failed.is_set():
-                        break
-                    body = _read_exactly(data, min(self.part_size, remaining))
-                    whole.update(body)
-                    remaining -= len(body)
-                    number += 1
-                    future = pool.submit(self._upload_part, key, upload_id, number, body)
-                    del body  # the part is the worker's now: freed as soon as it is sent
-                    future.add_done_callback(settle)
-                    sent.append(future)
+                whole = _sha256(_Window(fd, start, size), stop=failed)
+                if not failed.is_set() and whole != sha256_hex:
+                    raise StorageError(
+                        "the document store refused the upload (BadDigest: the file no "
+                        "longer matches its SHA-256)"
+                    )
+                wait(sent, return_when=FIRST_EXCEPTION)
             except BaseException:
-                for future in sent:
-                    future.cancel()
+                pool.shutdown(cancel_futures=True)
                 raise
-        # Raise the first part's failure, if any (they are all finished now).
-        parts = [future.result() for future in sent]
-        if whole.hexdigest() != sha256_hex:
-            raise StorageError(
-                "the document store refused the upload (BadDigest: the parts sent do not "
-                "match the file's SHA-256)"
-            )
-        return parts
+            # wait() can return before the failed part's callback has run: ask the parts.
+            failures = [f.exception() for f in sent if f.done() and not f.cancelled()]
+            if any(failures):
+                pool.shutdown(cancel_futures=True)
+        for future in sent:
+            if not future.cancelled() and (failure := future.exception()) is not None:
+                raise failure
+        return [future.result() for future in sent]
 
-    def _upload_part(self, key: str, upload_id: str, number: int, body: bytes) -> dict[str, Any]:
-        checksum = _base64(hashlib.sha256(body).digest())
+    def _upload_part(self, key: str, upload_id: str, number: int, part: _Window) -> dict[str, Any]:
+        checksum = _base64(bytes.fromhex(_sha256(part)))
+        part.seek(0)
         response = self.client.upload_part(
             Bucket=self.bucket,
             Key=key,
             UploadId=upload_id,
             PartNumber=number,
-            Body=body,
+            Body=part,
+            ContentLength=len(part),
             ChecksumSHA256=checksum,  # the store refuses the part if its bytes differ
         )
         return {"PartNumber": number, "ETag": response["ETag"], "ChecksumSHA256": checksum}
@@ -257,16 +262,60 @@ def _base64(digest: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def _read_exactly(data: BinaryIO, count: int) -> bytes:
-    """``count`` bytes, or StorageError if the stream ends first (it was shorter than said)."""
-    chunks, wanted = [], count
-    while wanted:
-        chunk = data.read(wanted)
+def _file_descriptor(data: BinaryIO, size: int, cleanup: ExitStack) -> tuple[int, int]:
+    """A descriptor and offset to read the next ``size`` bytes of ``data`` from, copying it to
+    a temporary file first only if it is not a file already (an upload is, on disk)."""
+    try:
+        fd = data.fileno()  # a spooled temporary file moves to disk here
+        data.flush()  # so reading by descriptor sees everything written through the buffer
+        return fd, data.tell()
+    except (AttributeError, OSError, ValueError):
+        copy = cleanup.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (closed by cleanup)
+        remaining = size
+        while remaining and (chunk := data.read(min(CHUNK, remaining))):
+            copy.write(chunk)
+            remaining -= len(chunk)
+        copy.flush()
+        return copy.fileno(), 0
+
+
+class _Window:
+    """A read-only file object over ``length`` bytes of a file from ``start``, read with
+    ``pread``: parts sent side by side from one file each have their own position, and none
+    is held in memory."""
+
+    def __init__(self, fd: int, start: int, length: int) -> None:
+        self._fd, self._start, self._length, self._position = fd, start, length, 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = self._length - self._position
+        if size is None or size < 0 or size > left:
+            size = left
+        if size == 0:
+            return b""
+        chunk = os.pread(self._fd, size, self._start + self._position)
         if not chunk:
-            raise StorageError(f"the file ended {wanted} bytes before its stated size")
-        chunks.append(chunk)
-        wanted -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            raise StorageError(f"the file ended {left} bytes before its stated size")
+        self._position += len(chunk)
+        return chunk
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
+        self._position = min(max(base + offset, 0), self._length)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+
+def _sha256(window: _Window, stop: threading.Event | None = None) -> str:
+    digest = hashlib.sha256()
+    while (chunk := window.read(CHUNK)) and not (stop and stop.is_set()):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def content_disposition(filename: str) -> str:

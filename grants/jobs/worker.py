@@ -18,7 +18,7 @@ def run_job(job_id: int) -> bool:
 
 def run_periodic() -> str:
     """The periodic work, as one job: moves time has made due, reminders, resending anything
-    left undelivered in the outbox, and the orphan sweep."""
+    left undelivered in the outbox or claimed by a run that died, and the orphan sweep."""
     if has_app_context():
         return _periodic()
     with _worker_app().app_context():
@@ -26,16 +26,18 @@ def run_periodic() -> str:
 
 
 def _periodic() -> str:
-    from grants.jobs.outbox import dispatch_pending
+    from grants.jobs.outbox import dispatch_pending, release_abandoned
     from grants.jobs.reminders import queue_return_reminders
     from grants.jobs.sweeps import run_sweeps, sweep_orphans
 
     moves = run_sweeps()
     reminders = queue_return_reminders()
+    abandoned = release_abandoned()  # dispatch_pending would too, but not count them
     dispatched = dispatch_pending()
     orphans = sweep_orphans()
     return (
-        f"{moves.summary()}; {len(reminders)} reminders queued; {dispatched} jobs dispatched; "
+        f"{moves.summary()}; {len(reminders)} reminders queued; {len(abandoned)} jobs whose run "
+        f"died sent again; {dispatched} jobs dispatched; "
         f"{len(orphans)} orphaned documents removed"
     )
 

@@ -58,6 +58,9 @@ class OutboxJob(TimestampMixin, Base):
     # Jobs keyed by object and event run at most once, even if dispatched twice.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    # Claimed by the run that does the work; a second run of the same job finds it taken.
+    # Claimed by the run doing the work, so a second run of the same job finds it taken. The
+    # claim is a lease: one older than that was left by a run that died, and is released.
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Set once the work is done: no run does it again.
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,6 +37,7 @@ IN_MEMORY = 1024 * 1024
 DEFAULT_TYPES = ("pdf", "docx", "xlsx", "odt", "ods", "png", "jpeg", "csv")
 NOT_SAVED = "The file could not be saved. Nothing was saved. Try again"
 # Only a clean file, or one uploaded while no scanner was configured, is ever handed out.
+DOWNLOADABLE = {ScanStatus.CLEAN, ScanStatus.NOT_SCANNED}
 NOT_DOWNLOADABLE = {
     ScanStatus.PENDING: "This file is being checked for viruses. Try again in a few minutes",
     ScanStatus.INFECTED: "A virus was found in this file, so nobody can download it",
@@ -177,9 +178,13 @@ def download_for(user: User, document_id: int) -> Download:
     document = db.session.scalar(visible_documents(user).where(Document.id == document_id))
     if document is None:
         raise NotFound
-    refusal = NOT_DOWNLOADABLE.get(document.scan_status)
-    if refusal is not None:
-        raise ServiceError(refusal)
+    if document.scan_status not in DOWNLOADABLE:
+        raise ServiceError(
+            NOT_DOWNLOADABLE.get(
+                document.scan_status,
+                "This file cannot be downloaded until it has passed a virus scan",
+            )
+        )
     url = store().download_url(
         document.storage_key, document.filename, document.content_type, seconds=60
     )

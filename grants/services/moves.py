@@ -23,8 +23,12 @@ class MoveOption:
     needs_amount: bool
 
 
+# Moves made on their own pages (grants/web/assessment.py), with the inputs they need.
+OWN_PAGES = frozenset({"score", "recommend"})
+
+
 def options(user: User, application: Application) -> list[MoveOption]:
-    return [_option(t) for t in available_triggers(user, application)]
+    return [_option(t) for t in available_triggers(user, application) if t.trigger not in OWN_PAGES]
 
 
 def _option(transition: Transition) -> MoveOption:

@@ -2,9 +2,10 @@
 status, and assigning assessors to many applications at once.
 
 A page costs the same handful of statements however many applications the round holds: the
-round and its filter options, one GROUP BY for the counts (which also gives the total, so there
-is no separate COUNT), one SELECT for the page's rows and one for their assessors. Drafts never
-appear: they are the applicants' own until submitted.
+round and its filter options, one statement for the counts per status and the page's rows
+(the counts also give the total, so there is no separate COUNT), and one for the page's
+assessors. Only submitted applications appear: a draft is the applicant's own until they
+submit it, and so is one withdrawn or lapsed before it was ever submitted.
 
 Priorities and places are stored in answers as comma-separated codes, so they are matched in
 SQL with ``(',' || value || ',') LIKE '%,code,%'`` inside an EXISTS, which reads the same on
@@ -18,7 +19,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -42,8 +55,10 @@ from grants.services.errors import NotFound, ServiceError
 
 PAGE_SIZE = 50
 SEARCH_MAX = 100
-# Drafts belong to the applicant until they submit, so the queue never shows them.
-QUEUE_STATUSES = tuple(s for s in ApplicationStatus if s is not ApplicationStatus.DRAFT)
+# The states a submitted application can be in (only drafts lapse, so never "lapsed").
+QUEUE_STATUSES = tuple(
+    s for s in ApplicationStatus if s not in (ApplicationStatus.DRAFT, ApplicationStatus.LAPSED)
+)
 # Assessors are only worth assigning while an application can still be assessed.
 ASSIGNABLE = frozenset(
     {
@@ -62,7 +77,6 @@ AMOUNT_BANDS: dict[str, tuple[str, int | None, int | None]] = {
     "5000-to-10000": ("£5,000.01 to £10,000", 500_000, 1_000_000),
     "over-10000": ("More than £10,000", 1_000_000, None),
 }
-SORT_KEYS = ("submitted", "amount", "organisation", "reference")
 SORT_LABELS = {
     "submitted-desc": "Most recently submitted",
     "submitted-asc": "Submitted longest ago",
@@ -198,27 +212,41 @@ def queue_page(user: User, options: QueueOptions, filters: QueueFilters, page: i
     check_filters(options, filters)
     if page < 1:
         raise NotFound
-    counts = status_counts(user, options.round.id, filters)
+    counts: dict[ApplicationStatus, int] = {}
+    found = []
+    for row in db.session.execute(queue_statement(user, options.round.id, filters, page)):
+        if row.position is None:
+            counts[row.status] = row.n
+        else:
+            found.append(row)
+    found.sort(key=lambda row: row.position)
+    assessors = assessor_names([row.id for row in found])
     total = (
         counts.get(ApplicationStatus(filters.in_status), 0)
         if filters.in_status
         else sum(counts.values())
     )
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    rows = db.session.execute(rows_statement(user, options.round.id, filters, page)).all()
-    assessors = assessor_names([row.id for row in rows])
     return QueuePage(
         options=options,
         filters=filters,
         rows=[
-            # Positional: the row's columns are in the order of QueueRow's fields.
-            QueueRow(*row, assessors=tuple(assessors.get(row.id, ())))
-            for row in rows
+            QueueRow(
+                row.id,
+                row.reference,
+                row.organisation,
+                row.project_title,
+                row.amount_requested_pence,
+                row.submitted_at,
+                row.status,
+                tuple(assessors.get(row.id, ())),
+            )
+            for row in found
         ],
         counts=[(status, counts.get(status, 0)) for status in QUEUE_STATUSES],
         total=total,
-        page=page,
+        # The statement shows the last page for a page past the end; so does the page.
+        page=min(page, pages),
         pages=pages,
     )
 
@@ -246,47 +274,70 @@ def check_filters(options: QueueOptions, filters: QueueFilters) -> None:
 # Built here and nowhere else, so the benchmark times exactly what the page runs.
 
 
-def status_counts(user: User, round_id: int, filters: QueueFilters) -> dict[ApplicationStatus, int]:
-    rows = db.session.execute(counts_statement(user, round_id, filters)).all()
-    return {ApplicationStatus(status): count for status, count in rows}
-
-
-def counts_statement(user: User, round_id: int, filters: QueueFilters) -> Select[Any]:
-    """Applications per status matching every filter but status (the tabs show the others)."""
-    query = _matching(user, round_id, filters, with_status=False)
-    if filters.search:
-        query = query.join(Organisation, Organisation.id == Application.organisation_id)
-    return query.with_only_columns(Application.status, func.count()).group_by(Application.status)
-
-
-def rows_statement(user: User, round_id: int, filters: QueueFilters, page: int) -> Select[Any]:
+def queue_statement(user: User, round_id: int, filters: QueueFilters, page: int) -> Any:
+    """Counts per status (every filter but status) and the page's rows (every filter) in one
+    statement, so the filters are worked out once: both parts read the matching applications
+    from one CTE. Count rows have no ``position``; page rows have no ``n``. A page past the
+    end gives the last page's rows."""
     sort_key, _, direction = filters.sort.partition("-")
-    sort_column: Any = {
-        "submitted": Application.submitted_at,
-        "amount": Application.amount_requested_pence,
-        "organisation": Organisation.name,
-        "reference": Application.reference,
+    query = _matching(user, round_id, filters)
+    columns: list[Any] = [
+        Application.id,
+        Application.status,
+        Application.reference,
+        Application.organisation_id,
+        Application.project_title,
+        Application.amount_requested_pence,
+        Application.submitted_at,
+    ]
+    if filters.search or sort_key == "organisation":
+        query = query.join(Organisation, Organisation.id == Application.organisation_id)
+        columns.append(Organisation.name.label("organisation_name"))
+    matching = query.with_only_columns(*columns).cte("matching")
+
+    sort_column = {
+        "submitted": matching.c.submitted_at,
+        "amount": matching.c.amount_requested_pence,
+        "organisation": matching.c.get("organisation_name"),
+        "reference": matching.c.reference,
     }[sort_key]
     descending = direction == "desc"
-    order = [sort_column.desc() if descending else sort_column.asc()]
     # The id breaks ties, so a row never shows on two pages or on none.
-    order.append(Application.id.desc() if descending else Application.id.asc())
-    return (
-        _matching(user, round_id, filters, with_status=True)
-        .join(Organisation, Organisation.id == Application.organisation_id)
-        .with_only_columns(
-            Application.id,
-            Application.reference,
-            Organisation.name.label("organisation"),
-            Application.project_title,
-            Application.amount_requested_pence,
-            Application.submitted_at,
-            Application.status,
-        )
-        .order_by(*order)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+    order = (
+        [sort_column.desc(), matching.c.id.desc()]
+        if descending
+        else [sort_column.asc(), matching.c.id.asc()]
     )
+    shown = select(
+        matching,
+        func.row_number().over(order_by=order).label("position"),
+        func.count().over().label("total"),
+    )
+    if filters.in_status:
+        shown = shown.where(matching.c.status == ApplicationStatus(filters.in_status))
+    ordered = shown.subquery("ordered")
+    wanted = (page - 1) * PAGE_SIZE
+    first = case(
+        (ordered.c.total > wanted, wanted),
+        else_=(ordered.c.total - 1) // PAGE_SIZE * PAGE_SIZE,
+    )
+    rows = (
+        select(
+            ordered.c.status,
+            null().label("n"),
+            ordered.c.position,
+            ordered.c.id,
+            ordered.c.reference,
+            Organisation.name.label("organisation"),
+            ordered.c.project_title,
+            ordered.c.amount_requested_pence,
+            ordered.c.submitted_at,
+        )
+        .join(Organisation, Organisation.id == ordered.c.organisation_id)
+        .where(ordered.c.position > first, ordered.c.position <= first + PAGE_SIZE)
+    )
+    counts = select(matching.c.status, func.count(), *[null()] * 7).group_by(matching.c.status)
+    return union_all(rows, counts)
 
 
 def assessors_statement(application_ids: Sequence[int]) -> Select[Any]:
@@ -299,21 +350,18 @@ def assessors_statement(application_ids: Sequence[int]) -> Select[Any]:
 
 
 def assessor_names(application_ids: Sequence[int]) -> dict[int, list[str]]:
+    # Run even for an empty page, so every page costs the same statements.
     names: dict[int, list[str]] = {}
-    if application_ids:
-        for application_id, name in db.session.execute(assessors_statement(application_ids)):
-            names.setdefault(application_id, []).append(name)
+    for application_id, name in db.session.execute(assessors_statement(application_ids)):
+        names.setdefault(application_id, []).append(name)
     return names
 
 
-def _matching(
-    user: User, round_id: int, filters: QueueFilters, *, with_status: bool
-) -> Select[Any]:
+def _matching(user: User, round_id: int, filters: QueueFilters) -> Select[Any]:
+    """The round's submitted applications that match every filter but status."""
     query = visible_applications(user).where(
-        Application.round_id == round_id, Application.status != ApplicationStatus.DRAFT
+        Application.round_id == round_id, Application.submitted_at.is_not(None)
     )
-    if with_status and filters.in_status:
-        query = query.where(Application.status == ApplicationStatus(filters.in_status))
     if filters.priority:
         query = query.where(_answer_has("priorities", filters.priority))
     if filters.place:
@@ -395,6 +443,11 @@ def assign_assessor(
     wanted = sorted(set(application_ids))
     if not wanted:
         raise ServiceError("Select the applications to assign", field="applications")
+    if len(wanted) > PAGE_SIZE:
+        # A page lists 50; more came from an edited form.
+        raise ServiceError(
+            f"Select at most {PAGE_SIZE} applications at a time", field="applications"
+        )
     assessor = (
         db.session.scalar(
             select(User).where(

@@ -172,7 +172,7 @@ def _scan_stored(client: Clamd, key: str, digest: str, size: int) -> Verdict:
     source = _store().open(key)
     try:
         reader = _Hashing(source)
-        verdict = client.scan(reader, size)  # type: ignore[arg-type]
+        verdict = client.scan(reader, size)
     finally:
         source.close()
     if reader.size != size or reader.digest.hexdigest() != digest:

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from forms import assessment as forms
-from grants.policy import ANY_STAFF, COMMISSIONING_OFFICER, allow
+from grants.policy import ANY_STAFF, ASSESSING_STAFF, COMMISSIONING_OFFICER, allow
 from grants.services import assessment
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
@@ -309,7 +309,7 @@ def submit_scores(application_id: int) -> Page:
 
 
 @bp.get("/rounds/<int:round_id>/moderation")
-@allow(ANY_STAFF)
+@allow(ASSESSING_STAFF)
 def moderation(round_id: int) -> Page:
     return render_template(
         "assessment/moderation.html", moderation=_found(assessment.moderation, round_id)
@@ -317,7 +317,7 @@ def moderation(round_id: int) -> Page:
 
 
 @bp.get("/rounds/<int:round_id>/ranking")
-@allow(ANY_STAFF)
+@allow(ASSESSING_STAFF)
 def ranking(round_id: int) -> Page:
     return render_template("assessment/ranking.html", ranking=_found(assessment.ranking, round_id))
 

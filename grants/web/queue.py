@@ -56,7 +56,9 @@ def assign(round_id: int) -> Response | tuple[str, int]:
             show_error(form, error)
         else:
             flash(result.message, ASSIGNED)
-            return redirect(url_for("queue.applications", round_id=round_id, **request.args))
+            # Back to the same filters and page, read from the query string as the page does.
+            page = request.args.get("page", "")
+            return redirect(_queue_url(round_id)(page=int(page) if _whole(page) else None))
     html, _ = _queue(options, form)
     return html, 400
 
@@ -103,9 +105,14 @@ def _options(round_id: int) -> queue.QueueOptions:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+    if not _whole(raw) or int(raw) < 1:
         abort(404)
     return int(raw)
+
+
+def _whole(text: str) -> bool:
+    # ASCII only: "²" is a digit to str.isdigit but not to int().
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def _filters(form: QueueFilterForm) -> queue.QueueFilters:

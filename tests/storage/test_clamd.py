@@ -82,6 +82,46 @@ def test_a_stream_up_to_the_limit_is_scanned():
     )
 
 
+@pytest.mark.clamd
+@pytest.mark.s3
+def test_in_an_s3_store_a_virus_is_moved_under_quarantine_and_a_clean_file_stays(
+    app, ctx, monkeypatch
+):
+    from grants.models import ScanStatus
+    from grants.services import documents
+    from grants.services.scanning import scan_document
+    from storage.s3 import S3DocumentStore, make_client
+    from tests.conftest import make_member, make_organisation
+
+    store = S3DocumentStore(
+        make_client(
+            endpoint_url=os.environ["TEST_S3_ENDPOINT_URL"],
+            access_key_id=os.environ["TEST_S3_ACCESS_KEY_ID"],
+            secret_access_key=os.environ["TEST_S3_SECRET_ACCESS_KEY"],
+        ),
+        os.environ["TEST_S3_BUCKET"],
+    )
+    monkeypatch.setitem(app.extensions, "document_store", store)
+    monkeypatch.setitem(app.config, "CLAMD_SOCKET", os.environ["CLAMD_SOCKET_TEST"])
+    monkeypatch.setitem(app.config, "CLAMD_MAX_STREAM_BYTES", scanner_limit())
+    user = make_member(make_organisation(), "treasurer@example.org")
+    keys = []
+    try:
+        infected, clean = (
+            documents.upload(user, io.BytesIO(data), "x.pdf", organisation_id=None, purpose="other")
+            for data in (b"%PDF-1.7\n" + EICAR + b"\n%%EOF\n", b"%PDF-1.7\n%%EOF\n")
+        )
+        original = infected.storage_key
+        keys += [original, f"quarantine/{original}", clean.storage_key]
+        assert scan_document(infected.id).status is ScanStatus.INFECTED
+        assert scan_document(clean.id).status is ScanStatus.CLEAN
+        assert not store.exists(original) and store.exists(f"quarantine/{original}")
+        assert store.exists(clean.storage_key)
+    finally:
+        for key in keys:
+            store.delete(key)
+
+
 def test_a_stream_past_the_clients_limit_is_refused_before_anything_is_sent(tmp_path):
     # No scanner listens here: refusing by the size given never connects.
     client = Clamd(socket_path=str(tmp_path / "nobody.sock"), max_stream_bytes=10)
@@ -111,7 +151,7 @@ def test_a_scanner_that_never_answers_times_out():
     with silent_server() as port:
         client = Clamd(host="127.0.0.1", port=port, timeout=0.3)
         started = time.monotonic()
-        with pytest.raises(ScanError, match="no answer within 0.3 s"):
+        with pytest.raises(ScanError, match=r"no answer within 0\.3 s"):
             client.scan(io.BytesIO(b"hello"))
         assert time.monotonic() - started < 2
 
@@ -129,9 +169,8 @@ def test_a_scanner_that_never_answers_times_out():
     ],
 )
 def test_any_other_answer_is_a_scan_error_never_clean(answer, message):
-    with answering_server(answer) as port:
-        with pytest.raises(ScanError, match=message):
-            Clamd(host="127.0.0.1", port=port, timeout=2).scan(io.BytesIO(b"hello"))
+    with answering_server(answer) as port, pytest.raises(ScanError, match=message):
+        Clamd(host="127.0.0.1", port=port, timeout=2).scan(io.BytesIO(b"hello"))
 
 
 def test_either_a_socket_or_a_host_not_both():

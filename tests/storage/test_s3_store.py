@@ -1,9 +1,11 @@
 """The S3 store against a real SeaweedFS on loopback, started by scripts/test-services.sh with
 one identity (so credentials are enforced): write once, checksums checked, signatures checked,
-presigned downloads as attachments, and a bounded wait when the store is down or frozen."""
+presigned downloads as attachments, large files in parts (each checked, the whole checked,
+aborted on any failure), and a bounded wait when the store is down or frozen."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -20,7 +22,7 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from storage.base import ObjectExists, StorageError
-from storage.s3 import S3DocumentStore, make_client
+from storage.s3 import MIN_PART_SIZE, S3DocumentStore, make_client
 
 pytestmark = pytest.mark.s3
 
@@ -263,3 +265,122 @@ def queued_connections(server: socket.socket) -> int:
             return count
         connection.close()
         count += 1
+
+
+# Large files go up in parts, side by side. The store is made to split small files here (parts
+# can be no smaller than 5 MiB), so each test sends a few parts rather than hundreds of MiB.
+PART = MIN_PART_SIZE
+
+
+def parted_store(s3: S3, client: object | None = None) -> S3DocumentStore:
+    return S3DocumentStore(
+        client or make_store(s3).client,
+        s3.bucket,
+        multipart_threshold=PART,
+        part_size=PART,
+        part_concurrency=3,
+    )
+
+
+def large(parts: float = 2.5) -> bytes:
+    return b"%PDF-1.7\n" + os.urandom(int(PART * parts))
+
+
+def unfinished_uploads(store: S3DocumentStore, prefix: str) -> list[str]:
+    listing = store.client.list_multipart_uploads(Bucket=store.bucket, Prefix=prefix)
+    return [upload["Key"] for upload in listing.get("Uploads", [])]
+
+
+def in_a_file(data: bytes, tmp_path, offset: int = 0):  # type: ignore[no-untyped-def]
+    """An upload as werkzeug hands it over: a file on disk, read from where it stands."""
+    path = tmp_path / "upload"
+    path.write_bytes(b"x" * offset + data)
+    stream = path.open("rb")
+    stream.seek(offset)
+    return stream
+
+
+@pytest.mark.parametrize("source", ["file on disk", "stream in memory"])
+def test_a_large_file_goes_up_in_parts_and_reads_back_whole(s3, prefix, tmp_path, source):
+    store = parted_store(s3)
+    data = large(2.5)
+    digest = hashlib.sha256(data).hexdigest()
+    stream = in_a_file(data, tmp_path, offset=77) if source == "file on disk" else io.BytesIO(data)
+    with stream:
+        store.put(f"{prefix}k", stream, size=len(data), sha256_hex=digest, content_type="a/b")
+    with store.open(f"{prefix}k") as stored:
+        assert stored.read() == data
+    head = store.client.head_object(Bucket=s3.bucket, Key=f"{prefix}k", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"].endswith("-3")  # three parts, each checked by the store
+    assert head["Metadata"] == {"sha256": digest}  # the file's own SHA-256 kept with it
+    assert head["ContentType"] == "a/b"
+    assert unfinished_uploads(store, prefix) == []
+
+
+def test_a_large_file_is_written_once_and_the_refused_upload_is_aborted(s3, prefix):
+    store = parted_store(s3)
+    first, second = large(1.5), large(1.5)
+    put(store, f"{prefix}k", first)
+    with pytest.raises(ObjectExists):
+        put(store, f"{prefix}k", second)
+    with store.open(f"{prefix}k") as stored:
+        assert stored.read() == first
+    assert unfinished_uploads(store, prefix) == []
+
+
+def test_a_large_file_that_does_not_match_its_sha256_is_refused(s3, prefix):
+    store = parted_store(s3)
+    with pytest.raises(StorageError, match="BadDigest"):
+        put(store, f"{prefix}k", large(1.5), digest=hashlib.sha256(b"other").hexdigest())
+    assert not store.exists(f"{prefix}k")
+    assert unfinished_uploads(store, prefix) == []
+
+
+@pytest.mark.parametrize("source", ["file on disk", "stream in memory"])
+def test_a_large_file_shorter_than_its_size_is_refused(s3, prefix, tmp_path, source):
+    store = parted_store(s3)
+    data = large(2.5)
+    short = data[: -PART // 2]
+    stream = in_a_file(short, tmp_path) if source == "file on disk" else io.BytesIO(short)
+    with stream, pytest.raises(StorageError, match="before its stated size"):
+        store.put(
+            f"{prefix}k",
+            stream,
+            size=len(data),
+            sha256_hex=hashlib.sha256(data).hexdigest(),
+            content_type="application/pdf",
+        )
+    assert not store.exists(f"{prefix}k")
+    assert unfinished_uploads(store, prefix) == []
+
+
+class DamagesPartTwo:
+    """The real client, except that part 2 arrives damaged (its bytes and checksum differ)."""
+
+    def __init__(self, client: object) -> None:
+        self.client = client
+        self.parts_sent: list[int] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.client, name)
+
+    def upload_part(self, **request: object) -> object:
+        self.parts_sent.append(request["PartNumber"])
+        if request["PartNumber"] == 2:
+            request["ChecksumSHA256"] = base64.b64encode(hashlib.sha256(b"x").digest()).decode()
+        return self.client.upload_part(**request)
+
+
+def test_a_part_the_store_refuses_aborts_the_whole_upload(s3, prefix):
+    damaging = DamagesPartTwo(make_store(s3).client)
+    store = parted_store(s3, damaging)
+    with pytest.raises(StorageError, match="BadDigest"):
+        put(store, f"{prefix}k", large(2.5))
+    assert 2 in damaging.parts_sent
+    assert not store.exists(f"{prefix}k")
+    assert unfinished_uploads(store, prefix) == []
+
+
+def test_parts_smaller_than_s3_allows_are_refused(s3):
+    with pytest.raises(ValueError, match="part_size"):
+        S3DocumentStore(make_store(s3).client, s3.bucket, part_size=MIN_PART_SIZE - 1)
