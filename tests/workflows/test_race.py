@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from grants.audit.verify import verify_ledger
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, AuditEvent, StaffRole
-from tests.conftest import complete_application, make_staff
+from tests.conftest import complete_application, declare_no_interest, make_staff
 from tests.workflows import race_worker
 from tests.workflows.worlds import build_world, start_history
-from workflows.declaration import APPLICANT, OFFICER
+from workflows.declaration import APPLICANT, ASSESSOR, OFFICER
 from workflows.engine import create, fire
 
 ROUNDS = 200
@@ -56,6 +56,12 @@ def test_conflicting_decisions_race(app, tmp_path):
                 complete_application(application, applicant.id)
                 fire(applicant, application, "submit")
                 fire(officer, application, "start_assessment")
+                # Recommended by someone else, with both deciders' declarations made, so only
+                # the race decides which decision stands.
+                application.recommendation = "approve"
+                application.recommended_by_id = world.actors[ASSESSOR].id
+                for decider_id in (decider.id, officer.id):
+                    declare_no_interest(decider_id, application)
                 db.session.commit()
                 pipes[0].send((application.id, decider.id, "approve", {"amount_pence": 800_000}))
                 pipes[1].send((application.id, officer.id, "reject", {"reason": "Not eligible"}))
