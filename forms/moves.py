@@ -21,6 +21,17 @@ class MoveForm(FlaskForm):
     amount = StringField(
         "Amount approved", validators=[Optional(), Pounds()], widget=GovTextInput()
     )
+    # A decision is published on the public register unless an exemption applies.
+    exemption = StringField(
+        "Withhold from the public register (optional)",
+        description="Only if an exemption applies: name it, for example "
+        "'Section 38 of the Freedom of Information Act: health and safety'",
+        validators=[
+            Optional(),
+            Length(max=300, message="The exemption must be 300 characters or fewer"),
+        ],
+        widget=GovTextInput(),
+    )
 
     def expected_version(self) -> int | None:
         try:

@@ -156,5 +156,7 @@ def record_decision(move: Move) -> None:
         decision_maker_id=move.actor.id if move.actor else None,
         decided_at=move.now,
         interests_declared="; ".join(declared) or "None declared",
-        published=True,
+        # Published on the register unless the decider named an exemption to withhold it.
+        published=not move.payload.get("withheld_exemption"),
+        exemption=move.payload.get("withheld_exemption"),
     )

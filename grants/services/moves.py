@@ -21,8 +21,10 @@ class MoveOption:
     label: str
     needs_reason: bool
     needs_amount: bool
+    decides: bool  # a decision: it goes on the public register unless withheld
 
 
+DECISIONS = frozenset({"approve", "reject"})
 # Moves made on their own pages (grants/web/assessment.py), with the inputs they need.
 OWN_PAGES = frozenset({"score", "recommend"})
 
@@ -37,6 +39,7 @@ def _option(transition: Transition) -> MoveOption:
         label=transition.label,
         needs_reason="reason" in transition.requires,
         needs_amount="amount_pence" in transition.requires,
+        decides=transition.trigger in DECISIONS,
     )
 
 
@@ -47,6 +50,7 @@ def move_application(
     expected_version: int | None,
     reason: str | None = None,
     amount_pence: int | None = None,
+    exemption: str | None = None,
 ) -> Application:
     """Fire ``trigger`` on an application the user can see; NotFound if they cannot."""
     application = application_for(user, application_id)
@@ -55,6 +59,8 @@ def move_application(
         payload["reason"] = reason.strip()
     if amount_pence is not None:
         payload["amount_pence"] = amount_pence
+    if exemption and exemption.strip() and trigger in DECISIONS:
+        payload["withheld_exemption"] = exemption.strip()
     try:
         fire(user, application, trigger, expected_version=expected_version, **payload)
         db.session.commit()

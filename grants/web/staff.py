@@ -44,7 +44,13 @@ def move(application_id: int, trigger: str) -> str | Response | tuple[str, int]:
         amount = getattr(form.amount, "pence", None) if form.amount.data else None
         try:
             moves.move_application(
-                g.user, application_id, trigger, form.expected_version(), form.reason.data, amount
+                g.user,
+                application_id,
+                trigger,
+                form.expected_version(),
+                form.reason.data,
+                amount,
+                form.exemption.data,
             )
         except NotFound:
             abort(404)

@@ -146,3 +146,43 @@ def test_applicants_cannot_use_staff_moves(app, submitted):
     )
     assert response.status_code == 403
     assert status_of(app, submitted["id"]) is ApplicationStatus.SUBMITTED
+
+
+def test_a_decision_can_be_withheld_from_the_register_with_its_exemption(app, submitted):
+    application_id = submitted["id"]
+    officer = staff_client(app, StaffRole.COMMISSIONING_OFFICER)
+    move(officer, application_id, "start_assessment", version_of(app, application_id))
+    decider = staff_client(app, StaffRole.DECISION_MAKER, application_id)
+    exemption = "Section 38 of the Freedom of Information Act: health and safety"
+    response = move(
+        decider,
+        application_id,
+        "approve",
+        version_of(app, application_id),
+        amount="8,000",
+        exemption=exemption,
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        record = db.session.get(Application, application_id).decision_record
+        assert (record.published, record.exemption) == (False, exemption)
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "approve")).one()
+        assert exemption in event.changes
+    page = decider.get(f"/staff/applications/{application_id}").text
+    assert "Withheld" in page or "withheld" in page
+
+
+def test_without_an_exemption_a_decision_is_published(app, submitted):
+    application_id = submitted["id"]
+    officer = staff_client(app, StaffRole.COMMISSIONING_OFFICER)
+    move(officer, application_id, "start_assessment", version_of(app, application_id))
+    decider = staff_client(app, StaffRole.DECISION_MAKER, application_id)
+    reason = "Not eligible: the project is outside the area"
+    response = move(
+        decider, application_id, "reject", version_of(app, application_id), reason=reason
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        record = db.session.get(Application, application_id).decision_record
+        assert (record.published, record.exemption, record.decision) == (True, None, "rejected")
+        assert record.summary == reason
