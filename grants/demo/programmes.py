@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from grants.demo.dates import financial_year_label, financial_year_of, london, london_date
+from grants.calendar import financial_year_of
+from grants.demo.dates import financial_year_label, london, london_date
 from grants.extensions import db
 from grants.models import Priority, Programme, ProgrammeBudget, ProgrammeKind, Round
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import selectinload
 
+from grants.calendar import london_today
 from grants.extensions import db
 from grants.models import (
     Application,
@@ -51,7 +52,7 @@ class OrganisationDashboard:
         return [a for a in self.applications if a.status is ApplicationStatus.DRAFT]
 
     def is_overdue(self, monitoring_return: MonitoringReturn) -> bool:
-        return returns.is_overdue(monitoring_return, self.today or returns.london_today())
+        return returns.is_overdue(monitoring_return, self.today or london_today())
 
 
 def organisations_of(user: User) -> list[Organisation]:
@@ -103,7 +104,7 @@ def organisation_dashboard(user: User, organisation_id: int) -> OrganisationDash
             if p.status in {PaymentStatus.CLAIMED, PaymentStatus.APPROVED}
             or claims.is_claim_draft(p)
         ],
-        today=returns.london_today(),
+        today=london_today(),
     )
 
 

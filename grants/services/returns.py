@@ -10,17 +10,18 @@ stored: ``is_overdue`` derives it from the due date whenever a return is shown.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from grants.calendar import london_today
 from grants.extensions import db
-from grants.filters import LONDON, london_date
+from grants.filters import london_date
 from grants.models import (
     Application,
     Award,
@@ -33,7 +34,6 @@ from grants.models import (
     ReturnSpend,
     ReturnStatus,
     User,
-    utcnow,
 )
 from grants.policy import visible_documents, visible_organisations, visible_returns
 from grants.services import documents
@@ -64,10 +64,6 @@ UNKNOWN_TARGET = (
 
 class ReturnLocked(ServiceError):
     """The return is not open for changes: not open yet, submitted, accepted or waived."""
-
-
-def london_today(now: dt.datetime | None = None) -> dt.date:
-    return (now or utcnow()).astimezone(LONDON).date()
 
 
 def is_overdue(return_: MonitoringReturn, today: dt.date) -> bool:
@@ -300,37 +296,47 @@ def _check(
 
 
 def _set_spend(return_: MonitoringReturn, spend: Mapping[int, int]) -> bool:
-    changed = False
-    rows = {row.budget_line_id: row for row in return_.spend}
-    for line_id, row in rows.items():
-        if line_id not in spend:
-            return_.spend.remove(row)
-            changed = True
-    for line_id, pence in spend.items():
-        row = rows.get(line_id)
-        if row is None:
-            return_.spend.append(ReturnSpend(budget_line_id=line_id, spent_pence=pence))
-            changed = True
-        elif row.spent_pence != pence:
-            row.spent_pence = pence
-            changed = True
-    return changed
+    return _sync(
+        return_.spend,
+        spend,
+        key="budget_line_id",
+        value="spent_pence",
+        make=lambda line_id, pence: ReturnSpend(budget_line_id=line_id, spent_pence=pence),
+    )
 
 
 def _set_outputs(return_: MonitoringReturn, achieved: Mapping[int, int]) -> bool:
+    return _sync(
+        return_.outputs,
+        achieved,
+        key="output_target_id",
+        value="achieved",
+        make=lambda target_id, number: ReturnOutput(output_target_id=target_id, achieved=number),
+    )
+
+
+def _sync(
+    rows: list[Any],
+    wanted: Mapping[int, int],
+    *,
+    key: str,
+    value: str,
+    make: Callable[[int, int], Any],
+) -> bool:
+    """Make ``rows`` hold exactly ``wanted`` (key -> value); says whether anything changed."""
     changed = False
-    rows = {row.output_target_id: row for row in return_.outputs}
-    for target_id, row in rows.items():
-        if target_id not in achieved:
-            return_.outputs.remove(row)
+    existing = {getattr(row, key): row for row in rows}
+    for row_key, row in existing.items():
+        if row_key not in wanted:
+            rows.remove(row)
             changed = True
-    for target_id, number in achieved.items():
-        row = rows.get(target_id)
+    for row_key, number in wanted.items():
+        row = existing.get(row_key)
         if row is None:
-            return_.outputs.append(ReturnOutput(output_target_id=target_id, achieved=number))
+            rows.append(make(row_key, number))
             changed = True
-        elif row.achieved != number:
-            row.achieved = number
+        elif getattr(row, value) != number:
+            setattr(row, value, number)
             changed = True
     return changed
 

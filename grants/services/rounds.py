@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from grants.calendar import financial_year_of, london_today
 from grants.extensions import db
 from grants.models import Criterion, Programme, Round, User, utcnow
 from grants.services.errors import NotFound, ServiceError
@@ -32,8 +33,7 @@ class RoundDetails:
 
 
 def current_financial_year() -> int:
-    today = utcnow().date()
-    return today.year if today.month >= 4 else today.year - 1
+    return financial_year_of(london_today())
 
 
 def programme_for_rounds(programme_id: int) -> Programme:

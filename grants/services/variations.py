@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import selectinload
 
+from grants.calendar import london_today
 from grants.extensions import db
-from grants.filters import LONDON, financial_year, london_date, pounds
-from grants.models import Award, AwardStatus, BudgetLine, User, Variation, utcnow
+from grants.filters import financial_year, london_date, pounds
+from grants.models import Award, AwardStatus, BudgetLine, User, Variation
 from grants.policy import visible_awards, visible_variations
 from grants.services.errors import NotFound, ServiceError
 from workflows.engine import create
@@ -51,10 +52,6 @@ class LineChoice:
     id: int
     label: str
     amount_pence: int
-
-
-def london_today() -> dt.date:
-    return utcnow().astimezone(LONDON).date()
 
 
 def award_to_vary(user: User, award_id: int) -> Award:

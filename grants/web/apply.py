@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -278,17 +279,23 @@ def _fy(year: int) -> str:
 @bp.post("/applications/<int:application_id>/budget/<int:line_id>/remove")
 @allow(COMMUNITY_USER)
 def remove_budget_line(application_id: int, line_id: int) -> Page:
+    return _remove(application_id, "budget", lambda: apply.remove_budget_line(
+        g.user, application_id, line_id
+    ))  # fmt: skip
+
+
+def _remove(application_id: int, section_key: str, remove: Callable[[], object]) -> Page:
+    """A remove button on a draft's section page: refused once submitted, back to the page."""
     application = _load(application_id)
     if not apply.is_draft(application):
         return _locked(application)
-    form = FlaskForm()
-    if not form.validate_on_submit():
+    if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        apply.remove_budget_line(g.user, application.id, line_id)
+        remove()
     except NotFound:
         abort(404)
-    return redirect(url_for("apply.section", application_id=application.id, key="budget"))
+    return redirect(url_for("apply.section", application_id=application.id, key=section_key))
 
 
 @bp.route("/applications/<int:application_id>/outcomes/add", methods=["GET", "POST"])
@@ -320,16 +327,9 @@ def add_output(application_id: int) -> Page:
 @bp.post("/applications/<int:application_id>/outcomes/<int:target_id>/remove")
 @allow(COMMUNITY_USER)
 def remove_output(application_id: int, target_id: int) -> Page:
-    application = _load(application_id)
-    if not apply.is_draft(application):
-        return _locked(application)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    try:
-        apply.remove_output_target(g.user, application.id, target_id)
-    except NotFound:
-        abort(404)
-    return redirect(url_for("apply.section", application_id=application.id, key="outcomes"))
+    return _remove(application_id, "outcomes", lambda: apply.remove_output_target(
+        g.user, application_id, target_id
+    ))  # fmt: skip
 
 
 @bp.route("/applications/<int:application_id>/documents/<slot>", methods=["GET", "POST"])

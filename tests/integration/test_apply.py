@@ -605,3 +605,20 @@ def test_a_change_made_from_check_your_answers_returns_there(client, started):
     )
     assert response.status_code == 302
     assert response.location.endswith(f"/applications/{application_id}/check")
+
+
+def test_removing_a_line_or_output_after_submission_is_refused(client, started):
+    application_id = started["application_id"]
+    complete_everything(client, application_id)
+    assert submit(client, application_id).status_code == 302
+    found = application(application_id)
+    line_id, target_id = found.budget_lines[0].id, found.output_targets[0].id
+    token = csrf_token(client, f"/applications/{application_id}")
+    for url in [
+        f"/applications/{application_id}/budget/{line_id}/remove",
+        f"/applications/{application_id}/outcomes/{target_id}/remove",
+    ]:
+        assert client.post(url, data={"csrf_token": token}).status_code == 409
+    found = application(application_id)
+    assert [line.id for line in found.budget_lines] == [line_id]
+    assert [target.id for target in found.output_targets] == [target_id]
