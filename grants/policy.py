@@ -70,6 +70,9 @@ COMMISSIONING_OFFICER = staff(StaffRole.COMMISSIONING_OFFICER)
 ASSESSING_STAFF = staff(
     StaffRole.COMMISSIONING_OFFICER, StaffRole.ASSESSOR, StaffRole.DECISION_MAKER
 )
+# Those who run awards once made: approve payments, review returns, decide variations.
+MANAGING_STAFF = staff(StaffRole.COMMISSIONING_OFFICER, StaffRole.DECISION_MAKER)
+FINANCE_STAFF = staff(StaffRole.FINANCE)
 
 
 def allow(rule: Rule) -> Callable[[F], F]:

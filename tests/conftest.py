@@ -139,6 +139,30 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any], token_from: s
     return client.post(url, data={**data, "csrf_token": token})
 
 
+def approve_via_page(
+    client: FlaskClient, application_id: int, version: int, amount: str, **fields: Any
+):  # type: ignore[no-untyped-def]
+    """Approve on the approval page with the usual offer terms (one financial year, paid in
+    advance at once, quarterly returns, both standard conditions, 30 days to accept);
+    ``fields`` override any of them."""
+    expires = dt.date.today() + dt.timedelta(days=30)
+    data: dict[str, Any] = {
+        "version": str(version),
+        "amount": amount,
+        "payment_timing": "advance",
+        "instalments": "1",
+        "reporting": "quarterly",
+        "pre_payment_conditions": [
+            "Bank details verified against a recent bank statement in the organisation's name",
+            "Safeguarding policy reviewed in the last 12 months",
+        ],
+        "offer_expires_on": [str(expires.day), str(expires.month), str(expires.year)],
+    }
+    data.update(fields)
+    url = f"/staff/applications/{application_id}/approve"
+    return post_form(client, url, data, token_from="/accessibility")
+
+
 # Factories ---------------------------------------------------------------------------------
 
 

@@ -1,13 +1,16 @@
 """Award: offered → accepted | declined | lapsed; accepted → active ⇄ suspended;
-active → closed once everything is in; active or suspended → terminated with a clawback."""
+active → closed once everything is in; active or suspended → terminated with a clawback.
+While it runs (accepted, active or suspended) staff rate it red, amber or green, which leaves it
+in its state."""
 
 from __future__ import annotations
 
-from grants.models import Award, AwardStatus, PaymentStatus, ReturnStatus
+from grants.models import Award, AwardRating, AwardStatus, PaymentStatus, Rag, ReturnStatus
 from workflows.declaration import (
     APPLICANT,
     DECISION_MAKER,
     OFFICER,
+    STAYS,
     SYSTEM,
     Lifecycle,
     Move,
@@ -71,6 +74,30 @@ def record_signatory(move: Move) -> None:
     award.accepted_at = move.now
 
 
+RATED = ("delivery", "spend", "risk")
+RAG_VALUES = {rag.value for rag in Rag}
+
+
+def ratings_are_red_amber_or_green(move: Move) -> str | None:
+    for field in RATED:
+        if move.payload.get(field) not in RAG_VALUES:
+            return f"Rate {field} as red, amber or green"
+    return None
+
+
+def record_rating(move: Move) -> None:
+    move.obj.ratings.append(
+        AwardRating(
+            delivery=Rag(move.payload["delivery"]),
+            spend=Rag(move.payload["spend"]),
+            risk=Rag(move.payload["risk"]),
+            comment=move.payload["reason"].strip(),
+            rated_by_id=move.actor.id if move.actor else None,
+            rated_at=move.now,
+        )
+    )
+
+
 def record_clawback(move: Move) -> None:
     move.obj.clawback_pence = move.payload.get("clawback_pence", 0)
 
@@ -107,5 +134,13 @@ LIFECYCLE = Lifecycle(
           "Terminate", guards=[clawback_within_paid], effect=record_clawback,
           requires={"reason": "Enter why the award is terminated"}),
         t("close", S.ACTIVE, S.CLOSED, [OFFICER], "Close the award", guards=[everything_in]),
+        # A rating is a move so it is checked by the engine and kept in the ledger; the award
+        # stays in whichever state it was rated in.
+        t("rate", [S.ACCEPTED, S.ACTIVE, S.SUSPENDED], STAYS, [OFFICER, DECISION_MAKER],
+          "Rate the award", guards=[ratings_are_red_amber_or_green], effect=record_rating,
+          requires={"delivery": "Select a rating for delivery",
+                    "spend": "Select a rating for spend",
+                    "risk": "Select a rating for risk",
+                    "reason": "Enter a comment on the rating"}),
     ],
 )  # fmt: skip

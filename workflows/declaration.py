@@ -53,11 +53,26 @@ Guard = Callable[[Move], str | None]  # the reason for refusal, or None to allow
 Effect = Callable[[Move], None]  # changes to the object besides its state
 
 
+class Stays:
+    """The destination of a move that records something without changing the state, from
+    whichever of its sources the object is in (rating an accepted, active or suspended award).
+    Its value is the ``transitions`` library's reflexive destination, so the machine keeps the
+    state and the diagrams draw a loop on each source."""
+
+    value: str = Machine.wildcard_same
+
+    def __repr__(self) -> str:
+        return "STAYS"
+
+
+STAYS = Stays()
+
+
 @dataclass(frozen=True)
 class Transition:
     trigger: str
     sources: tuple[enum.Enum, ...]
-    dest: enum.Enum
+    dest: enum.Enum | Stays
     roles: frozenset[str]
     label: str
     guards: tuple[Guard, ...] = ()
@@ -67,11 +82,15 @@ class Transition:
     # Follow-up jobs recorded in the outbox with the move (e.g. emails).
     jobs: tuple[str, ...] = ()
 
+    def destination(self, source: enum.Enum) -> enum.Enum:
+        """The state the object is in after this move from ``source``."""
+        return source if isinstance(self.dest, Stays) else self.dest
+
 
 def transition(
     trigger: str,
     sources: enum.Enum | Iterable[enum.Enum],
-    dest: enum.Enum,
+    dest: enum.Enum | Stays,
     roles: Iterable[str],
     label: str,
     guards: Iterable[Guard] = (),
@@ -124,7 +143,7 @@ class Lifecycle:
             states=self.states,
             initial=self.initial,
             transitions=[
-                {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest}
+                {"trigger": t.trigger, "source": list(t.sources), "dest": _machine_dest(t.dest)}
                 for t in self.transitions
             ],
             auto_transitions=False,
@@ -139,3 +158,7 @@ class Lifecycle:
 
     def triggers_from(self, state: enum.Enum) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]
+
+
+def _machine_dest(dest: enum.Enum | Stays) -> enum.Enum | str:
+    return Machine.wildcard_same if isinstance(dest, Stays) else dest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from transitions.extensions import GraphMachine
 
-from workflows.declaration import Lifecycle
+from workflows.declaration import Lifecycle, Stays
 from workflows.registry import LIFECYCLES
 
 HEADER = """# Lifecycles
@@ -51,9 +51,8 @@ def transition_table(lifecycle: Lifecycle) -> str:
         roles = ", ".join(sorted(t.roles))
         guards = ", ".join(g.__name__.replace("_", " ") for g in t.guards) or "none"
         needs = ", ".join(t.requires) or "none"
-        lines.append(
-            f"| `{t.trigger}` | {sources} | {t.dest.value} | {roles} | {guards} | {needs} |"
-        )
+        to = "(stays)" if isinstance(t.dest, Stays) else t.dest.value
+        lines.append(f"| `{t.trigger}` | {sources} | {to} | {roles} | {guards} | {needs} |")
     return "\n".join(lines)
 
 

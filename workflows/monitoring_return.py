@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from grants.models import MonitoringReturn, ProgrammeKind, ReturnStatus
 from workflows.award import award_still_open
-from workflows.declaration import APPLICANT, OFFICER, SYSTEM, Lifecycle, Move
+from workflows.declaration import APPLICANT, DECISION_MAKER, OFFICER, SYSTEM, Lifecycle, Move
 from workflows.declaration import transition as t
 
 S = ReturnStatus
@@ -49,7 +49,7 @@ LIFECYCLE = Lifecycle(
     initial=S.SCHEDULED,
     owner_organisation=lambda monitoring_return: monitoring_return.award.organisation_id,
     creation_guards=(award_still_open,),
-    creators=frozenset({OFFICER, SYSTEM}),
+    creators=frozenset({OFFICER, DECISION_MAKER, SYSTEM}),
     transitions=[
         t("open", S.SCHEDULED, S.OPEN, [SYSTEM, OFFICER], "Open the return"),
         t("submit", [S.OPEN, S.RETURNED], S.SUBMITTED, [APPLICANT], "Submit the return",

@@ -132,7 +132,8 @@ LIFECYCLE = Lifecycle(
     owner_organisation=lambda payment: payment.award.organisation_id,
     amounts=lambda payment: {"amount_pence": payment.amount_pence},
     creation_guards=(award_still_open,),
-    creators=frozenset({OFFICER, APPLICANT}),
+    # The decider creates the schedule when approving makes the offer (grants/services/awarding.py).
+    creators=frozenset({OFFICER, DECISION_MAKER, APPLICANT}),
     transitions=[
         t("claim", S.SCHEDULED, S.CLAIMED, [APPLICANT], "Claim the payment",
           guards=[award_is_live, within_remaining_award, claim_is_evidenced], effect=stamp_claim),

@@ -9,18 +9,21 @@ from dataclasses import dataclass, field
 
 from grants.demo.application_forms import complete_form
 from grants.demo.people import Cast
-from grants.demo.scoring import book_scores
+from grants.demo.scoring import book_marks, book_scores
 from grants.demo.timeline import Hook, Timeline
 from grants.models import (
     Application,
     ApplicationAnswer,
     ApplicationStatus,
+    AssessorAssignment,
     BudgetLine,
+    DueDiligenceCheck,
     InterestDeclaration,
     Organisation,
     Round,
     User,
 )
+from grants.services.assessment import CHECKS, mean_percent
 
 S = ApplicationStatus
 # How far along the journey each state is; the journey stops at the spec's state.
@@ -47,11 +50,17 @@ class DemoApplication:
     # How long after the round opened it was submitted; None for a draft.
     submitted_after: dt.timedelta | None = None
     created_by: str | None = None  # email; the organisation's owner when None
-    # The reasons given with the last move: the decision's, or the question asked.
+    # The reasons given with the last move: the decision's, the question asked, or what the
+    # officer adds to a recommendation's moderated score.
     decision: str | None = None
-    approved_pence: int | None = None  # less than requested; None approves it in full
+    approved_pence: int | None = None  # approved or recommended: None for all of it
     score: int | None = None  # the assessors' percentage, about; None: 70
     divergent: bool = False  # assessors far apart on it: it needs moderation
+    # How many of the panel have scored one still in assessment, in panel order; None: the
+    # first (the first two if divergent).
+    scored_by: int | None = None
+    # Each scorer's marks, one a criterion, in panel order: exact figures instead of ``score``.
+    marks: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,13 @@ class Assessment:
     # How many of the assessors (assessor, second assessor, officer) score each application
     # before a decision; one still in assessment has had only the first (two if divergent).
     scorers: int = 2
+    # A moderated round waiting for its decision maker: every application still in assessment
+    # was scored by all the ``scorers``, checked, and recommended by the officer at this time
+    # (approval at or above the round's funding threshold, rejection below it). None: not yet.
+    recommended_at: dt.datetime | None = None
+    # The assessors (emails) the officer assigned to each application as its assessment
+    # started; one nobody has scored yet is left for the officer to assign.
+    assigned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,12 +169,23 @@ def _book_assessment(
     if spec.reached not in ASSESSED:
         return None
     started = assessment.starts_at or submitted_at + dt.timedelta(days=1)
-    timeline.fire(started, cast.officer, application, "start_assessment")
+    count = _scorers(spec, assessment)
+    assigned = [cast.users[email] for email in assessment.assigned] if count else []
+    timeline.fire(
+        started,
+        cast.officer,
+        application,
+        "start_assessment",
+        before=_assigns(application, assigned, cast.officer, started),
+    )
     panel = [(cast.assessor, 0), (cast.users["assessor2@opcc.example.org"], 1), (cast.officer, -1)]
     if spec.divergent:
         panel[1] = (panel[1][0], -4)  # far apart on need and delivery
-    count = assessment.scorers if spec.reached in DECIDED else (2 if spec.divergent else 1)
-    book_scores(timeline, application, panel[:count], spec.score or 70, started)
+    if spec.marks:
+        scorers = [who for who, _ in panel[:count]]
+        book_marks(timeline, application, list(zip(scorers, spec.marks, strict=True)), started)
+    else:
+        book_scores(timeline, application, panel[:count], spec.score or 70, started)
     if spec.reached is S.INFORMATION_REQUESTED:
         asked = started + dt.timedelta(days=2)
         timeline.fire(
@@ -166,6 +193,8 @@ def _book_assessment(
         )
         return None
     if spec.reached not in DECIDED:
+        if assessment.recommended_at is not None:
+            _book_recommendation(timeline, application, spec, cast, assessment.recommended_at)
         return None
     decided_at = assessment.decided_at or started + dt.timedelta(days=5)
     approved = spec.reached is S.APPROVED
@@ -204,6 +233,70 @@ def _book_assessment(
             reason=spec.decision,
         )
     return decided_at
+
+
+def _scorers(spec: DemoApplication, assessment: Assessment) -> int:
+    if spec.reached in DECIDED or assessment.recommended_at is not None:
+        return assessment.scorers
+    if spec.scored_by is not None:
+        return spec.scored_by
+    return 2 if spec.divergent else 1
+
+
+def _assigns(
+    application: Application, assessors: Sequence[User], officer: User, at: dt.datetime
+) -> Hook:
+    def assign() -> None:
+        application.assignments.extend(
+            AssessorAssignment(assessor_id=assessor.id, assigned_by_id=officer.id, assigned_at=at)
+            for assessor in assessors
+        )
+
+    return assign
+
+
+def _book_recommendation(
+    timeline: Timeline,
+    application: Application,
+    spec: DemoApplication,
+    cast: Cast,
+    at: dt.datetime,
+) -> None:
+    """The officer checks the applicant and recommends on the moderated score, for the
+    decision maker: approval at or above the round's funding threshold, rejection below."""
+
+    def check() -> None:
+        # Due diligence comes before a recommendation to fund anyone.
+        application.checks.extend(
+            DueDiligenceCheck(
+                check_key=key, passed=True, note="", checked_by_id=cast.officer.id, checked_at=at
+            )
+            for key, _ in CHECKS
+        )
+        _declares(application, cast.officer, at)()
+
+    def recommendation() -> dict[str, object]:
+        score = mean_percent(application)
+        threshold = application.round.funding_threshold_percent
+        if score is None or threshold is None:
+            raise ValueError(f"{spec.title}: a recommendation needs scores and a threshold")
+        extra = f" {spec.decision}" if spec.decision else ""
+        if score >= threshold:
+            return {
+                "recommendation": "approve",
+                "amount_pence": spec.approved_pence or application.amount_requested_pence,
+                "reason": f"Moderated score {score}%, at or above the {threshold}% funding "
+                f"threshold: recommended for approval.{extra}",
+            }
+        return {
+            "recommendation": "reject",
+            "reason": f"Moderated score {score}%, below the {threshold}% funding threshold: "
+            f"recommended for rejection.{extra}",
+        }
+
+    timeline.fire(
+        at, cast.officer, application, "recommend", before=check, payload_from=recommendation
+    )
 
 
 def _declares(application: Application, user: User, at: dt.datetime) -> Hook:

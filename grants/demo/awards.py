@@ -27,14 +27,13 @@ from grants.models import (
     ReturnStatus,
     User,
 )
+from grants.services.awarding import OFFER_OPEN_FOR_DAYS, STANDARD_CONDITIONS
 
 # Three quarters paid in advance on starting, the rest against the end-of-grant return.
 ADVANCE_PER_CENT = 75
-PRE_PAYMENT_CONDITIONS = (
-    "Bank details verified against a recent bank statement in the organisation's name",
-    "Safeguarding policy reviewed in the last 12 months",
-)
-OFFER_OPEN_FOR = dt.timedelta(days=30)
+# The same conditions and time to accept as a live offer (grants/services/awarding.py).
+PRE_PAYMENT_CONDITIONS = STANDARD_CONDITIONS
+OFFER_OPEN_FOR = dt.timedelta(days=OFFER_OPEN_FOR_DAYS)
 DAY = dt.timedelta(days=1)
 
 A = AwardStatus

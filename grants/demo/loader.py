@@ -11,6 +11,12 @@ from sqlalchemy import func, select, update
 from grants.audit.verify import take_checkpoint
 from grants.demo import award_plans
 from grants.demo.applications import book_applications
+from grants.demo.closed_rounds import (
+    SERIOUS_VIOLENCE,
+    SMALL_GRANTS,
+    serious_violence_assessment,
+    small_grants_assessment,
+)
 from grants.demo.commissioning import book_victim_first
 from grants.demo.current_rounds import PREVENTION_OPEN, csp_plans
 from grants.demo.eligibility import add_eligibility_questions
@@ -63,7 +69,12 @@ def _add_everything(now: dt.datetime) -> list[str]:
     cast, lines = add_people(organisations, hash_password(DEMO_PASSWORD))
     rounds = add_programmes(priorities, now)
     add_eligibility_questions(rounds.prevention_open)
-    for scored in (rounds.prevention_open, rounds.people_zones):
+    for scored in (
+        rounds.prevention_open,
+        rounds.prevention_assessing,
+        rounds.prevention_moderated,
+        rounds.people_zones,
+    ):
         add_criteria(scored)
     db.session.flush()  # the history refers to users and organisations by id
     timeline = Timeline(now)
@@ -77,6 +88,24 @@ def _add_everything(now: dt.datetime) -> list[str]:
     )
     plans = award_plans.open_round_plans(rounds.prevention_open.opens_at)
     award_plans.book_awards(timeline, open_round, plans, cast)
+    # Earlier rounds of the year: one being assessed, one waiting for its decisions.
+    assessing, moderated = rounds.prevention_assessing, rounds.prevention_moderated
+    book_applications(
+        timeline,
+        assessing,
+        SMALL_GRANTS,
+        organisations,
+        cast,
+        small_grants_assessment(assessing),
+    )
+    book_applications(
+        timeline,
+        moderated,
+        SERIOUS_VIOLENCE,
+        organisations,
+        cast,
+        serious_violence_assessment(moderated),
+    )
     csp = csp_plans(rounds.csp.financial_year)
     book_applications(timeline, rounds.csp, csp, organisations, cast)
     book_victim_first(timeline, rounds.victim_first, organisations["catch22"], cast)

@@ -133,6 +133,29 @@ COMMUNITY_GROUPS: dict[str, dict[str, Any]] = {
         "address": "Victoria Hall, 39 High Street, Oakham",
         "postcode": "LE15 6AH",
     },
+    "braunstone-juniors": {
+        "name": "Braunstone Town Juniors Football Club",
+        "org_type": OrganisationType.COMMUNITY_GROUP,
+        "local_authority_code": gss.BLABY,
+        "address": "The Pavilion, Mossdale Meadows, Braunstone Town",
+        "postcode": "LE3 2WG",
+    },
+    "harborough-safe-spaces": {
+        "name": "Harborough Safe Spaces",
+        "org_type": OrganisationType.CIO,
+        "charity_number": "1209874",
+        "local_authority_code": gss.HARBOROUGH,
+        "address": "2 Church Square, Market Harborough",
+        "postcode": "LE16 7NB",
+    },
+    "hinckley-mentors": {
+        "name": "Hinckley and Bosworth Youth Mentoring CIC",
+        "org_type": OrganisationType.CIC,
+        "company_number": "14203587",
+        "local_authority_code": gss.HINCKLEY_AND_BOSWORTH,
+        "address": "Unit 3, Hawley Road, Hinckley",
+        "postcode": "LE10 0PR",
+    },
 }
 
 

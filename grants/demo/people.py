@@ -105,6 +105,13 @@ ORGANISATION_USERS = (
     OrganisationUser(
         "rutland-rural-watch", "coordinator@rutlandruralwatch.example.org", "Geoff Bramley"
     ),
+    OrganisationUser(
+        "braunstone-juniors", "secretary@braunstonejuniors.example.org", "Kevin Walsh"
+    ),
+    OrganisationUser(
+        "harborough-safe-spaces", "coordinator@harboroughsafespaces.example.org", "Fiona Marsh"
+    ),
+    OrganisationUser("hinckley-mentors", "team@hbmentoring.example.org", "Daniel Okafor"),
     OrganisationUser("csp-leicester", "safer-leicester@csp.example.org", "Dawn Fletcher"),
     OrganisationUser("csp-rutland", "safer-rutland@csp.example.org", "Mark Ellison"),
     OrganisationUser("csp-blaby-hinckley", "blaby-hinckley@csp.example.org", "Sarah Quinn"),

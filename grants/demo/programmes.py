@@ -24,6 +24,9 @@ VICTIM_FIRST_A_YEAR = 138_688_500
 @dataclass(frozen=True)
 class DemoRounds:
     prevention_open: Round
+    # Closed earlier in the year: one being assessed, one moderated and waiting for decisions.
+    prevention_assessing: Round
+    prevention_moderated: Round
     people_zones: Round
     csp: Round
     # The programmes with no rounds: their history is a bid and contracts.
@@ -122,12 +125,22 @@ def add_programmes(priorities: dict[str, Priority], now: dt.datetime) -> DemoRou
     )
     rounds = DemoRounds(
         prevention_open=_open_prevention_round(prevention, today, current_fy),
+        prevention_assessing=_small_grants_round(prevention, today, current_fy),
+        prevention_moderated=_serious_violence_round(prevention, today, current_fy),
         people_zones=_people_zones_round(prevention),
         csp=_csp_round(csp, today, current_fy),
         safer_streets=safer_streets,
         victim_first=victim_first,
     )
-    db.session.add_all([rounds.prevention_open, rounds.people_zones, rounds.csp])
+    db.session.add_all(
+        [
+            rounds.prevention_open,
+            rounds.prevention_assessing,
+            rounds.prevention_moderated,
+            rounds.people_zones,
+            rounds.csp,
+        ]
+    )
     return rounds
 
 
@@ -151,6 +164,54 @@ def _open_prevention_round(programme: Programme, today: dt.date, year: int) -> R
         who_can_apply="Voluntary and community groups, charities, CICs and clubs based in or "
         "working in Leicester, Leicestershire or Rutland. Grants of £10,000 to £25,000 are for "
         "exceptional projects only.",
+    )
+
+
+def _small_grants_round(programme: Programme, today: dt.date, year: int) -> Round:
+    # Closed ten days before loading; its own reference prefix, so the open round's
+    # applications still number from PF-...-0001.
+    opens_at = london(today - dt.timedelta(weeks=7), 9)
+    return Round(
+        programme=programme,
+        name=f"Community small grants {financial_year_label(year)}",
+        reference_prefix="SG",
+        financial_year=year,
+        opens_at=opens_at,
+        published_at=opens_at - dt.timedelta(days=7),
+        closes_at=london(today - dt.timedelta(days=10), 17),
+        budget_pence=2_000_000,
+        min_award_pence=50_000,
+        max_award_pence=500_000,
+        short_form_threshold_pence=1_000_000,
+        funding_threshold_percent=65,
+        approval_limit_pence=1_000_000,
+        who_can_apply="Small voluntary and community groups and clubs in Leicester, "
+        "Leicestershire or Rutland, for grants of £500 to £5,000.",
+    )
+
+
+def _serious_violence_round(programme: Programme, today: dt.date, year: int) -> Round:
+    # Closed five weeks before loading and moderated since; its budget with the other two
+    # rounds' is the programme's £250,000 for the year.
+    opens_at = london(today - dt.timedelta(weeks=13), 9)
+    return Round(
+        programme=programme,
+        name=f"Serious violence prevention grants {financial_year_label(year)}",
+        reference_prefix="SV",
+        financial_year=year,
+        opens_at=opens_at,
+        published_at=opens_at - dt.timedelta(days=7),
+        closes_at=london(today - dt.timedelta(weeks=5), 17),
+        budget_pence=3_600_000,
+        min_award_pence=50_000,
+        max_award_pence=1_500_000,
+        short_form_threshold_pence=1_000_000,
+        funding_threshold_percent=65,
+        # Above £10,000 the Commissioner decides; officers' delegated authority covers less.
+        approval_limit_pence=1_000_000,
+        who_can_apply="Voluntary and community groups, charities, CICs and clubs in "
+        "Leicester, Leicestershire or Rutland working to prevent knife crime and serious "
+        "violence. Grants over £10,000 are for exceptional projects only.",
     )
 
 

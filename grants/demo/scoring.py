@@ -61,9 +61,24 @@ def book_scores(
     first_at: dt.datetime,
 ) -> None:
     """Each assessor (with their lean) scores the application a day after the previous one."""
-    for day, (assessor, lean) in enumerate(assessors):
+    book_marks(
+        timeline,
+        application,
+        [(assessor, scores_for(percent, lean)) for assessor, lean in assessors],
+        first_at,
+    )
+
+
+def book_marks(
+    timeline: Timeline,
+    application: Application,
+    marked: Sequence[tuple[User, Sequence[int]]],
+    first_at: dt.datetime,
+) -> None:
+    """Each assessor gives their marks (one a criterion, in order) a day after the previous."""
+    for day, (assessor, marks) in enumerate(marked):
         when = first_at + dt.timedelta(days=day, hours=1)
-        planned = scores_for(percent, lean)
+        planned = list(marks)
 
         def give(assessor: User = assessor, planned: list[int] = planned, when=when) -> None:
             if not any(d.user_id == assessor.id for d in application.interest_declarations):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from grants.extensions import db
 from grants.jobs.registry import handler
 from grants.mail import send_email
-from grants.models import Application, AuditEvent, Membership, User
+from grants.models import Application, AuditEvent, Award, Membership, User
 
 
 def _application(payload: dict[str, Any]) -> Application:
@@ -84,10 +84,16 @@ def information_requested(payload: dict[str, Any]) -> None:
 def application_decided(payload: dict[str, Any]) -> None:
     application = _application(payload)
     approved = application.status.value == "approved"
+    award = db.session.scalar(select(Award).where(Award.application_id == application.id))
+    offer_link = (
+        url_for("offers.offer", award_id=award.id, _external=True) if award is not None else None
+    )
     _send_to_members(
         application,
         f"Decision on your application {application.reference}",
         "application_decided",
         approved=approved,
         reasons="" if approved else _last_reason(application, "reject"),
+        award=award,
+        offer_link=offer_link,
     )

@@ -51,6 +51,14 @@ class VariationStatus(Labelled):
     REJECTED = "rejected"
 
 
+class Rag(Labelled):
+    """A red, amber or green rating of how an award is going."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
 class Award(TimestampMixin, Base):
     """An offer of funding to an organisation, and once accepted, the grant itself."""
 
@@ -93,8 +101,31 @@ class Award(TimestampMixin, Base):
     returns: Mapped[list[MonitoringReturn]] = relationship(
         back_populates="award", order_by="MonitoringReturn.due_date"
     )
+    ratings: Mapped[list[AwardRating]] = relationship(
+        back_populates="award", order_by="[AwardRating.rated_at, AwardRating.id]"
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class AwardRating(Base):
+    """One red/amber/green rating of an award's delivery, spend and risk, with the rater's
+    comment. Ratings are kept as history (each is also a ``rate`` event in the ledger); the
+    latest is the award's current rating."""
+
+    __tablename__ = "award_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    delivery: Mapped[Rag] = mapped_column(enum_column(Rag, "rag_delivery"))
+    spend: Mapped[Rag] = mapped_column(enum_column(Rag, "rag_spend"))
+    risk: Mapped[Rag] = mapped_column(enum_column(Rag, "rag_risk"))
+    comment: Mapped[str] = mapped_column(Text)
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    award: Mapped[Award] = relationship(back_populates="ratings")
+    rated_by: Mapped[User | None] = relationship()
 
 
 class AwardCondition(Base):
@@ -260,3 +291,4 @@ class Variation(TimestampMixin, Base):
 from grants.models.applications import Application  # noqa: E402
 from grants.models.organisations import Organisation  # noqa: E402
 from grants.models.programmes import Programme  # noqa: E402
+from grants.models.users import User  # noqa: E402

@@ -25,12 +25,18 @@ class MoveOption:
 
 
 DECISIONS = frozenset({"approve", "reject"})
-# Moves made on their own pages (grants/web/assessment.py), with the inputs they need.
-OWN_PAGES = frozenset({"score", "recommend"})
+# Moves made on their own pages, with the inputs they need: scoring and recommending
+# (grants/web/assessment.py), and approving, which makes the offer (grants/services/awarding.py).
+OWN_PAGES = frozenset({"score", "recommend", "approve"})
 
 
 def options(user: User, application: Application) -> list[MoveOption]:
     return [_option(t) for t in available_triggers(user, application) if t.trigger not in OWN_PAGES]
+
+
+def may_approve(user: User, application: Application) -> bool:
+    """Whether to offer the link to the approval page (its guards are checked there)."""
+    return any(t.trigger == "approve" for t in available_triggers(user, application))
 
 
 def _option(transition: Transition) -> MoveOption:
@@ -54,6 +60,9 @@ def move_application(
 ) -> Application:
     """Fire ``trigger`` on an application the user can see; NotFound if they cannot."""
     application = application_for(user, application_id)
+    if trigger in OWN_PAGES:
+        # Approving here would make no offer; scores and recommendations need their inputs.
+        raise ServiceError("Use this move's own page: it asks for what the move needs")
     payload: dict[str, Any] = {}
     if reason:
         payload["reason"] = reason.strip()

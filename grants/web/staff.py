@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
+from forms.decisions import ApproveForm, approve_form
 from forms.moves import MoveForm
-from grants.policy import ANY_STAFF, allow
-from grants.services import applications, apply, moves, programmes
+from grants.policy import ANY_STAFF, MANAGING_STAFF, allow
+from grants.services import applications, apply, awarding, moves, programmes
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+APPROVED = "approved"
 
 
 @bp.get("/programmes")
@@ -82,6 +94,9 @@ def _application_page(application_id: int, failed: MoveForm | None) -> str:
         # Every form carries the version on screen now, so a retry is judged against it.
         forms[option.trigger].version.data = str(found.version)
     context = {"form": failed} if failed is not None else {}
+    context["may_approve"] = moves.may_approve(g.user, found)
+    context["award"] = awarding.award_of(found)
+    context["notices"] = get_flashed_messages(category_filter=[APPROVED])
     return render_template(
         "applications/summary.html",
         application=found,
@@ -92,4 +107,93 @@ def _application_page(application_id: int, failed: MoveForm | None) -> str:
         moves=options,
         move_forms=forms,
         **context,
+    )
+
+
+@bp.route("/applications/<int:application_id>/approve", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def approve(application_id: int) -> str | Response | tuple[str, int]:
+    """Approve the application and set the terms of the offer it makes."""
+    try:
+        found = awarding.approvable(g.user, application_id)
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        return render_template("staff/approve_refused.html", message=error.message), 409
+    defaults = awarding.default_terms(found)
+    years = sorted(defaults.years)
+    conditions = awarding.STANDARD_CONDITIONS
+    if request.method == "GET":
+        form = approve_form(years, conditions, formdata=None, data=_form_data(defaults))
+        form.version.data = str(found.version)
+        return _approve_page(found, form, defaults)
+    form = approve_form(years, conditions)
+    if form.validate_on_submit():
+        terms = _terms(form, defaults, years)
+        if terms is not None:
+            try:
+                award = awarding.approve_and_offer(
+                    g.user,
+                    application_id,
+                    terms,
+                    form.expected_version(),
+                    reason=form.reason.data,
+                    exemption=form.exemption.data,
+                )
+            except ServiceError as error:
+                field = error.field
+                if field == "years":
+                    field = f"year_{years[0]}" if len(years) > 1 else "amount"
+                show_error(form, ServiceError(error.message, field=field))
+            else:
+                flash(f"Approved. Offer {award.reference} made", APPROVED)
+                return redirect(url_for("staff.application", application_id=application_id))
+    return _approve_page(found, form, defaults), 400
+
+
+def _form_data(terms: awarding.OfferTerms) -> dict[str, object]:
+    data: dict[str, object] = {
+        "amount": _pounds_text(terms.amount_pence),
+        "payment_timing": terms.payment_timing,
+        "instalments": str(terms.instalments),
+        "reporting": terms.reporting,
+        "pre_payment_conditions": list(terms.pre_payment_conditions),
+        "offer_expires_on": terms.offer_expires_on,
+    }
+    data.update({f"year_{year}": _pounds_text(pence) for year, pence in terms.years.items()})
+    return data
+
+
+def _pounds_text(pence: int) -> str:
+    return f"{pence // 100:,}" if pence % 100 == 0 else f"{pence / 100:,.2f}"
+
+
+def _terms(
+    form: ApproveForm, defaults: awarding.OfferTerms, years: list[int]
+) -> awarding.OfferTerms | None:
+    amount = form.amount.pence  # type: ignore[attr-defined]
+    by_year = form.year_pence(years) if len(years) > 1 else {years[0]: amount}
+    if by_year is None:
+        return None
+    return awarding.OfferTerms(
+        amount_pence=amount,
+        years=by_year,
+        starts_on=defaults.starts_on,
+        ends_on=defaults.ends_on,
+        payment_timing=form.payment_timing.data,
+        instalments=int(form.instalments.data),
+        reporting=form.reporting.data,
+        pre_payment_conditions=tuple(form.pre_payment_conditions.data or ()),
+        other_conditions=tuple(form.other_condition_lines()),
+        offer_expires_on=form.offer_expires_on.data,
+    )
+
+
+def _approve_page(application: object, form: ApproveForm, defaults: awarding.OfferTerms) -> str:
+    return render_template(
+        "staff/approve.html",
+        application=application,
+        form=form,
+        defaults=defaults,
+        year_fields=[field for field in form if field.name.startswith("year_")],
     )

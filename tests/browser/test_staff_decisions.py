@@ -54,15 +54,17 @@ def test_decision_through_the_page(app: Flask, page: Page, new_page) -> None:
     decider = new_page()
     sign_in_as_staff(decider, *case["people"][DECISION_MAKER])
     decider.goto(url)
-    decider.get_by_label("Amount approved, in pounds").fill("50,000")
-    decider.get_by_role("button", name="Approve").click()
+    decider.get_by_role("button", name="Approve and make the offer").click()
+    assert_accessible(decider)
+    decider.get_by_label("Amount approved").fill("50,000")
+    decider.get_by_role("button", name="Approve and make the offer").click()
     messages = assert_error_links_reach_fields(decider)
     assert messages == ["The amount approved cannot be more than the amount requested"]
     assert_accessible(decider)
-    expect(decider.locator(".govuk-tag").first).to_have_text("In assessment")
 
-    decider.get_by_label("Amount approved, in pounds").fill("8,000")
-    decider.get_by_role("button", name="Approve").click()
+    decider.get_by_label("Amount approved").fill("8,000")
+    decider.get_by_role("button", name="Approve and make the offer").click()
+    expect(decider.locator(".govuk-notification-banner")).to_contain_text("Approved. Offer")
     expect(decider.locator(".govuk-tag").first).to_have_text("Approved")
     assert_accessible(decider)
 

@@ -212,6 +212,9 @@ def test_every_staff_role_sees_only_staff_routes(app, world):
                     allowed = rule_for(app.view_functions[rule.endpoint]).allows(user)
                     if not allowed:  # a page for other staff roles (setting up rounds, say)
                         assert response.status_code == 403, (role, method, url)
+                    elif rule.endpoint == "staff.approve":
+                        # The world's application is not in assessment: it cannot be approved.
+                        assert response.status_code == 409, (role, method, url)
                     elif method == "GET":
                         # Staff may see every application (or are sent to a step before it).
                         assert response.status_code in (200, 302), (role, url)

@@ -45,6 +45,7 @@ from grants.models import (
     utcnow,
 )
 from grants.security import totp
+from grants.services.assessment import CHECKS, mean_percent, moderation, ranking
 from grants.services.programmes import open_rounds_summary
 from tests.conftest import post_form
 from workflows.registry import BY_NAME
@@ -54,7 +55,7 @@ SIGN_IN_LINE = re.compile(
     r"(?: / authenticator key (?P<key>\S+))?$"
 )
 LONDON = ZoneInfo("Europe/London")
-REFERENCE = re.compile(r"^(PF|PZ|CSP)-\d{4}-\d{4}$")
+REFERENCE = re.compile(r"^(PF|SG|SV|PZ|CSP)-\d{4}-\d{4}$")
 
 
 def sign_ins(lines: list[str]) -> list[dict[str, str]]:
@@ -133,7 +134,7 @@ def test_load_builds_the_llr_world(app, ctx):
         select(Membership.organisation_id).where(Membership.role == MembershipRole.OWNER)
     ).all()
     assert sorted(owners) == sorted(org.id for org in applicants)
-    assert len(applicants) == 8 + 1 + 7  # CSPs, Catch22, community groups
+    assert len(applicants) == 8 + 1 + 10  # CSPs, Catch22, community groups
     members = db.session.scalars(
         select(Membership).where(Membership.role == MembershipRole.MEMBER)
     ).all()
@@ -201,6 +202,84 @@ def test_applications_in_every_state_and_the_historic_round(app, ctx):
     assert sorted(a.reference for a in historic)[0] == "PZ-2425-0001"
 
 
+def applications_in(round_: Round) -> list[Application]:
+    return list(db.session.scalars(select(Application).where(Application.round_id == round_.id)))
+
+
+def scorers(application: Application) -> set[int]:
+    return {score.assessor_id for score in application.scores}
+
+
+def test_a_round_at_every_stage(app, ctx):
+    """Open, being assessed, moderated and waiting for its decisions, and decided: the demo has
+    a Prevention Fund round at each stage, the current year's three sharing its budget."""
+    load_demo()
+    now = utcnow()
+    decision_maker = db.session.scalars(
+        select(User).where(User.staff_role == StaffRole.DECISION_MAKER)
+    ).one()
+    in_assessment = ApplicationStatus.IN_ASSESSMENT
+
+    open_round = round_named("Commissioner's community grants")
+    assert open_round.is_open_at(now) and open_round in open_rounds_summary()
+
+    assessing = round_named("Community small grants")
+    assert assessing.published_at and assessing.criteria and assessing.closes_at < now
+    assert now - assessing.closes_at < dt.timedelta(days=11)
+    assessed = applications_in(assessing)
+    assert len(assessed) == 6
+    assert [a.status for a in assessed].count(ApplicationStatus.INFORMATION_REQUESTED) == 1
+    assert {a.status for a in assessed} == {
+        in_assessment,
+        ApplicationStatus.INFORMATION_REQUESTED,
+    }
+    # Partly scored: some by two assessors, some by one, one by nobody yet.
+    assert sorted(len(scorers(a)) for a in assessed) == [0, 1, 1, 1, 2, 2]
+    assert all(a.recommendation is None and a.decision_record is None for a in assessed)
+    for application in assessed:
+        assigned = {assignment.assessor_id for assignment in application.assignments}
+        # Whoever scored was assigned; the one nobody has scored is still to be assigned.
+        assert scorers(application) <= assigned
+        assert bool(assigned) == bool(scorers(application))
+    assert not assessing.is_open_at(now) and assessing not in open_rounds_summary()
+
+    moderated = round_named("Serious violence prevention grants")
+    assert moderated.published_at and moderated.closes_at < now - dt.timedelta(weeks=4)
+    waiting = applications_in(moderated)
+    assert len(waiting) == 8
+    threshold = moderated.funding_threshold_percent
+    assert threshold == 65
+    for application in waiting:
+        assert application.status is in_assessment and application.decision_record is None
+        assert len(scorers(application)) == 3
+        assert len(application.checks) == len(CHECKS)
+        assert all(check.passed for check in application.checks)
+        # Approval recommended at or above the funding threshold, rejection below it.
+        score = mean_percent(application)
+        assert score is not None
+        assert application.recommendation == ("approve" if score >= threshold else "reject")
+        assert (application.recommended_amount_pence is None) == (score < threshold)
+    recommended = [a for a in waiting if a.recommendation == "approve"]
+    assert len(recommended) == 5
+    assert sum(a.recommended_amount_pence or 0 for a in recommended) <= moderated.budget_pence
+    # One is above the officers' approval limit: only the decision maker may approve it.
+    limit = moderated.approval_limit_pence or 0
+    assert any((a.recommended_amount_pence or 0) > limit for a in recommended)
+    assert moderation(decision_maker, moderated.id).flagged == 1
+    ranked = ranking(decision_maker, moderated.id)
+    assert ranked.fits == 5 and ranked.approved_pence == 0
+
+    people_zones = round_named("People Zones")
+    decided = applications_in(people_zones)
+    assert {a.status for a in decided} == {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED}
+    assert all(a.decision_record is not None for a in decided)
+
+    year = open_round.financial_year
+    assert assessing.financial_year == moderated.financial_year == year
+    budget = {b.financial_year: b.amount_pence for b in open_round.programme.budgets}[year]
+    assert sum(r.budget_pence for r in (open_round, assessing, moderated)) == budget
+
+
 def test_current_rounds_follow_the_date_of_loading(app, ctx):
     load_demo(now=dt.datetime(2030, 4, 20, 10, tzinfo=dt.UTC))
     open_round = round_named("Commissioner's community grants")
@@ -211,6 +290,11 @@ def test_current_rounds_follow_the_date_of_loading(app, ctx):
         select(Application.reference).where(Application.round_id == open_round.id)
     )
     assert "PF-3031-0001" in set(references)
+    # The rounds that closed earlier are for the same year, even when they opened before April.
+    for earlier in ("Community small grants", "Serious violence prevention grants"):
+        closed = round_named(earlier)
+        assert closed.financial_year == 2030 and closed.name.endswith("2030/31")
+        assert closed.closes_at < dt.datetime(2030, 4, 20, 10, tzinfo=dt.UTC)
     assert reconcile() == []
 
 
@@ -258,7 +342,7 @@ def test_every_printed_community_sign_in_works(app):
     with app.app_context():
         lines = load_demo()
     community = [person for person in sign_ins(lines) if not person["key"]]
-    assert len(community) == 17
+    assert len(community) == 20
     for person in community:
         client = app.test_client()
         response = post_form(

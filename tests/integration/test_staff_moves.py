@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, AuditEvent, StaffRole
-from tests.conftest import csrf_token, declare_no_interest, make_staff, sign_in_as
+from tests.conftest import approve_via_page, csrf_token, declare_no_interest, make_staff, sign_in_as
 from tests.workflows.worlds import build_world, start_history
 from workflows.declaration import APPLICANT
 from workflows.engine import fire
@@ -59,6 +59,8 @@ def events(app) -> int:
 
 
 def move(client, application_id, trigger, version, **fields):
+    if trigger == "approve":  # approving is on its own page: it makes the offer
+        return approve_via_page(client, application_id, version, **fields)
     token = csrf_token(client, f"/staff/applications/{application_id}")
     data = {f"{trigger}-csrf_token": token, f"{trigger}-version": version}
     data.update({f"{trigger}-{name}": value for name, value in fields.items()})
@@ -88,7 +90,16 @@ def test_application_moves_to_a_decision_with_one_event_per_move(app, submitted)
     )
     assert response.status_code == 302
     assert status_of(app, application_id) is ApplicationStatus.APPROVED
-    assert events(app) == before + 2
+    # Two moves of the application, then the offer approving made: the award, its one
+    # payment and its one return (the project lasts a day), each created through the engine.
+    assert events(app) == before + 5
+    with app.app_context():
+        created = db.session.scalars(
+            select(AuditEvent.object_type)
+            .where(AuditEvent.action == "create")
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert created[-3:] == ["award", "payment", "monitoring_return"]
 
 
 def test_refusals_show_in_the_error_summary_and_change_nothing(app, submitted):
@@ -106,15 +117,15 @@ def test_refusals_show_in_the_error_summary_and_change_nothing(app, submitted):
 
     not_money = move(decider, application_id, "approve", version, amount="lots")
     assert "Enter an amount in pounds and pence" in not_money.text
-    assert 'href="#approve-amount"' in not_money.text
+    assert 'href="#amount"' in not_money.text
 
     no_reason = move(decider, application_id, "reject", version, reason="")
     assert "Enter the reasons for rejecting the application" in no_reason.text
 
     assessor = staff_client(app, StaffRole.ASSESSOR)
+    # Assessors never reach the approval page (the engine would refuse them too).
     not_theirs = move(assessor, application_id, "approve", version, amount="100")
-    assert not_theirs.status_code == 400
-    assert "You do not have permission to approve" in not_theirs.text
+    assert not_theirs.status_code == 403
 
     wrong_state = move(officer, application_id, "start_assessment", version)
     assert "because the application is in assessment" in wrong_state.text

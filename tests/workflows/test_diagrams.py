@@ -24,7 +24,7 @@ def test_every_lifecycle_and_trigger_is_drawn():
     for lifecycle in LIFECYCLES:
         for transition in lifecycle.transitions:
             for source in transition.sources:
-                edge = f"{source.value} --> {transition.dest.value}"
+                edge = f"{source.value} --> {transition.destination(source).value}"
                 assert transition.trigger in edges.get(edge, set()), (lifecycle.name, edge)
 
 

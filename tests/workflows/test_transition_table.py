@@ -42,7 +42,7 @@ def test_state_trigger_role_table(ctx, lifecycle):
                     assert event_count() == before
                 else:
                     assert expected, (state, transition.trigger, role)
-                    assert obj.status is transition.dest
+                    assert obj.status is transition.destination(state)
                     assert event_count() == before + 1
                     allowed += 1
                 savepoint.rollback()

@@ -183,6 +183,9 @@ def payload_for(trigger: str, world: World) -> dict[str, Any]:
         "awarded_value_pence": 140_000_000,
         "awarded_to_id": world.objects["contract"].provider_id,
         "amount_awarded_pence": 96_059_134,
+        "delivery": "green",
+        "spend": "amber",
+        "risk": "red",
     }
 
 
