@@ -154,3 +154,42 @@ def book_people_zones_variations(timeline: Timeline, awards: dict[str, Award], c
         reason="Two boards were stolen and replaced; the publicity went out free on social media.",
     )
     timeline.create(london(dt.date(2025, 11, 3), 10), cast.owner("melton-streetspace"), melton)
+
+
+# How the officer rated the grants still running after the end-of-grant returns fell due:
+# (delivery, spend, risk, comment) by organisation.
+PEOPLE_ZONES_RATINGS = {
+    "highfields-yca": (
+        "green",
+        "green",
+        "amber",
+        "Summer programme delivered in full; the end-of-grant return is waiting for review.",
+    ),
+    "loughborough-wsn": (
+        "amber",
+        "green",
+        "red",
+        "End-of-grant return overdue since 31 October; two reminders unanswered.",
+    ),
+    "wigston-youth": (
+        "green",
+        "green",
+        "green",
+        "Everything in; the final payment is with finance.",
+    ),
+}
+
+
+def book_people_zones_ratings(timeline: Timeline, awards: dict[str, Award], cast: Cast) -> None:
+    """RAG ratings recorded through the engine, a fortnight after the returns fell due."""
+    for organisation, (delivery, spend, risk, comment) in PEOPLE_ZONES_RATINGS.items():
+        timeline.fire(
+            london(dt.date(2025, 11, 14), 15),
+            cast.officer,
+            awards[organisation],
+            "rate",
+            delivery=delivery,
+            spend=spend,
+            risk=risk,
+            reason=comment,
+        )

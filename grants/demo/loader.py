@@ -83,6 +83,7 @@ def _add_everything(now: dt.datetime) -> list[str]:
     )
     awards = award_plans.book_awards(timeline, people_zones, award_plans.PEOPLE_ZONES, cast)
     award_plans.book_people_zones_variations(timeline, awards, cast)
+    award_plans.book_people_zones_ratings(timeline, awards, cast)
     open_round = book_applications(
         timeline, rounds.prevention_open, PREVENTION_OPEN, organisations, cast
     )

@@ -15,7 +15,14 @@ from sqlalchemy import select
 
 from grants.demo import load_demo
 from grants.extensions import db
-from grants.models import Application, Membership, StaffRole, User
+from grants.models import (
+    Application,
+    Membership,
+    StaffRole,
+    User,
+    Variation,
+    VariationStatus,
+)
 from grants.security import totp
 from grants.security.passwords import hash_password
 from tests.browser.conftest import NewPage
@@ -100,6 +107,31 @@ def test_demo_world_pages_are_accessible(app: Flask, new_page: NewPage) -> None:
     open_first_link_in_table(officer)  # a programme
     officer.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
     open_first_link_in_table(officer)  # an application, with the buttons that move it on
+
+    # Running awards: the list, an award with its ratings, a change asked for; returns to
+    # review; payments to approve and the payment run; a programme's dashboard.
+    for work in ("Awards", "Monitoring returns", "Payments", "Payment run"):
+        officer.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
+        officer.get_by_role("main").get_by_role("link", name=work, exact=True).click()
+        expect(officer.get_by_role("heading", level=1)).to_have_count(1)
+        assert_accessible(officer)
+        if work != "Payment run":
+            open_first_link_in_table(officer)
+    officer.goto("/staff/awards?status=active")
+    open_first_link_in_table(officer)
+    expect(officer.get_by_role("heading", name="Ratings")).to_be_visible()
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(Variation.id).where(Variation.status == VariationStatus.REQUESTED).limit(1)
+        )
+    officer.goto(f"/staff/variations/{waiting}")
+    expect(officer.get_by_role("button", name="Record the decision")).to_be_visible()
+    assert_accessible(officer)
+    officer.goto("/staff/programmes")
+    open_first_link_in_table(officer)
+    officer.get_by_role("link", name="Programme dashboard").click()
+    expect(officer.locator("svg[role=img]").first).to_be_visible()
+    assert_accessible(officer)
 
     # An administrator: the staff users list.
     admin = new_page()

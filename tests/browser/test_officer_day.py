@@ -50,6 +50,7 @@ STAFF = {
     "bea": (StaffRole.ASSESSOR, "Bea Assessor"),
     "ben": (StaffRole.ASSESSOR, "Ben Assessor"),
     "dee": (StaffRole.DECISION_MAKER, "Dee Decider"),
+    "fay": (StaffRole.FINANCE, "Fay Finance"),
 }
 
 
@@ -304,6 +305,41 @@ def test_an_officers_day(app: Flask, page: Page, new_page) -> None:
     expect(second.locator(".govuk-tag").first).to_have_text("Approved")
     assert_accessible(second)
 
+    # Finance pays it from the payment run; a missing reference is refused first.
+    finance = new_page()
+    sign_in_as_staff(finance, *people["fay"])
+    finance.goto("/staff/payment-run")
+    assert_accessible(finance)
+    finance.get_by_role("main").locator("tbody a.govuk-link").first.click()
+    paid = finance.get_by_role("group", name="Date paid")
+    paid.get_by_label("Day").fill(str(today.day))
+    paid.get_by_label("Month").fill(str(today.month))
+    paid.get_by_label("Year").fill(str(today.year))
+    finance.get_by_role("button", name="Record as paid").click()
+    assert assert_error_links_reach_fields(finance) == ["Enter the payment reference"]
+    assert_accessible(finance)
+    finance.get_by_label("Payment reference").fill("BACS-0001")
+    finance.get_by_role("button", name="Record as paid").click()
+    expect(finance.locator(".govuk-tag").first).to_have_text("Paid")
+    assert_accessible(finance)
+
+    # The officer rates the grant: every rating is needed, with a comment.
+    page.goto(award_url)
+    page.get_by_role("button", name="Record the rating").click()
+    assert assert_error_links_reach_fields(page) == [
+        "Select a rating for delivery",
+        "Select a rating for spend",
+        "Select a rating for risk",
+        "Enter a comment on the rating",
+    ]
+    assert_accessible(page)
+    for what in ("Delivery", "Spend", "Risk"):
+        page.get_by_role("group", name=what).get_by_label("Green").check()
+    page.get_by_label("Comment").fill("Sessions full; first claim paid on time")
+    page.get_by_role("button", name="Record the rating").click()
+    expect(page.get_by_text("Sessions full; first claim paid on time")).to_be_visible()
+    assert_accessible(page)
+
     # The officer accepts the group's first return from the monitoring page.
     page.goto("/staff/monitoring")
     assert_accessible(page)
@@ -313,7 +349,7 @@ def test_an_officers_day(app: Flask, page: Page, new_page) -> None:
     page.get_by_role("button", name="Accept the return").click()
     with app.app_context():
         assert db.session.get(MonitoringReturn, return_id).status.value == "accepted"
-        assert db.session.get(Payment, claim_id).status.value == "approved"
+        assert db.session.get(Payment, claim_id).status.value == "paid"
         decided = db.session.get(Application, applications["Boxing after school"])
         assert decided.status is ApplicationStatus.APPROVED
         assert decided.decision_record.amount_pence == 800_000
