@@ -63,7 +63,7 @@ def run_outbox_job(job_id: int) -> bool:
     job = db.session.get(OutboxJob, job_id)
     assert job is not None
     claim = job.attempts  # counts claims, so it tells this run's claim from a later one
-    from grants.jobs import agreements, emails, reminders, scanning  # noqa: F401  (their handlers)
+    from grants.jobs import agreements, emails, reminders, scanning, tasks  # noqa: F401  (their handlers)
 
     try:
         HANDLERS[job.job](json.loads(job.payload))

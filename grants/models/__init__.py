@@ -62,6 +62,7 @@ from grants.models.programmes import (
     ProgrammeKind,
     Round,
 )
+from grants.models.tasks import BackgroundTask, TaskStage
 from grants.models.users import (
     RateLimitHit,
     SignInToken,
@@ -85,6 +86,7 @@ __all__ = [
     "AwardRating",
     "AwardStatus",
     "AwardYear",
+    "BackgroundTask",
     "Base",
     "BudgetLine",
     "ClaimLine",
@@ -128,6 +130,7 @@ __all__ = [
     "Score",
     "SignInToken",
     "StaffRole",
+    "TaskStage",
     "TokenPurpose",
     "User",
     "Variation",
