@@ -73,6 +73,10 @@ ASSESSING_STAFF = staff(
 # Those who run awards once made: approve payments, review returns, decide variations.
 MANAGING_STAFF = staff(StaffRole.COMMISSIONING_OFFICER, StaffRole.DECISION_MAKER)
 FINANCE_STAFF = staff(StaffRole.FINANCE)
+# Those who read the money: finance, and the officers and decision makers who commit it.
+FINANCE_READERS = staff(
+    StaffRole.FINANCE, StaffRole.COMMISSIONING_OFFICER, StaffRole.DECISION_MAKER
+)
 
 
 def allow(rule: Rule) -> Callable[[F], F]:

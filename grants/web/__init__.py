@@ -21,12 +21,15 @@ def register_blueprints(app: Flask) -> None:
         admin,
         apply,
         assessment,
+        audit_pages,
         auth,
         award_management,
         claims,
         dashboards,
         documents,
+        finance,
         funding,
+        history,
         monitoring,
         offers,
         organisation,
@@ -34,10 +37,12 @@ def register_blueprints(app: Flask) -> None:
         programme_dashboard,
         public,
         queue,
+        register,
         respond,
         returns,
         rounds,
         staff,
+        threesixty,
     )
 
     blueprints = (
@@ -60,6 +65,11 @@ def register_blueprints(app: Flask) -> None:
         monitoring,
         payments,
         programme_dashboard,
+        finance,
+        history,
+        audit_pages,
+        register,
+        threesixty,
         documents,
     )
     for module in blueprints:

@@ -1,0 +1,3 @@
+"""Background task that builds, checks and publishes the 360Giving files."""
+
+from __future__ import annotations
