@@ -8,6 +8,7 @@ import re
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
+    GovCheckboxesInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
@@ -16,6 +17,7 @@ from wtforms import (
     Field,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -143,3 +145,13 @@ class CriterionForm(FlaskForm):
     def validate_weight(self, field: StringField) -> None:
         if field.data == "0":
             raise ValidationError("The weight must be 1 or more")
+
+
+class FormItemsForm(FlaskForm):
+    asked = SelectMultipleField(
+        "Questions and documents this round asks for",
+        choices=[],  # the programme's optional items, given by the page
+        validators=[Optional()],
+        widget=GovCheckboxesInput(),
+    )
+    submit = SubmitField("Save the form's questions", widget=GovSubmitInput())

@@ -37,9 +37,11 @@ class Question:
     words: int | None = None
     max_length: int = 200
     full_form_only: bool = False
+    # A round may leave this question out when it is set up (see ``Round.left_out``).
+    optional: bool = False
 
     def applies_to(self, application: Application) -> bool:
-        return application.uses_full_form or not self.full_form_only
+        return _asked(self, application)
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,18 @@ class DocumentSlot:
     label: str
     hint: str
     full_form_only: bool = False
+    optional: bool = False
 
     def applies_to(self, application: Application) -> bool:
-        return application.uses_full_form or not self.full_form_only
+        return _asked(self, application)
+
+
+def _asked(item: Question | DocumentSlot, application: Application) -> bool:
+    """Asked on this application's form: not left out by its round, and on the short form
+    unless it is for the full form only."""
+    if item.optional and item.key in application.round.left_out_keys:
+        return False
+    return application.uses_full_form or not item.full_form_only
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ ORGANISATION = Section(
             "Your organisation's income last year, in pounds",
             WHOLE_NUMBER,
             hint="From your latest accounts. Enter 0 if you are a new group",
+            optional=True,
         ),
         Question(
             "safeguarding_lead",
@@ -94,6 +106,7 @@ ORGANISATION = Section(
             TEXT,
             hint="The person responsible for keeping children and adults at risk safe",
             full_form_only=True,
+            optional=True,
         ),
     ),
 )
@@ -124,6 +137,7 @@ PROJECT = Section(
             words=250,
             max_length=2500,
             full_form_only=True,
+            optional=True,
         ),
         Question(
             "priorities", "Which Police and Crime Plan priorities does it support?", PRIORITIES
@@ -136,8 +150,9 @@ PROJECT = Section(
             hint="For example, young people aged 11 to 16 on the Saffron estate",
             words=100,
             max_length=1000,
+            optional=True,
         ),
-        Question("beneficiaries", "How many people will benefit?", WHOLE_NUMBER),
+        Question("beneficiaries", "How many people will benefit?", WHOLE_NUMBER, optional=True),
         Question("start_date", "When will the project start?", DATE, hint="For example, 1 4 2026"),
         Question("end_date", "When will the project end?", DATE, hint="For example, 31 3 2027"),
     ),
@@ -168,22 +183,26 @@ DOCUMENTS = Section(
             "constitution",
             "Constitution or governing document",
             "The document that sets out how your organisation is run",
+            optional=True,
         ),
         DocumentSlot(
             "safeguarding_policy",
             "Safeguarding policy",
             "Your current policy, reviewed in the last 12 months",
+            optional=True,
         ),
         DocumentSlot(
             "bank_statement",
             "Bank statement",
             "A statement from the last 3 months showing the organisation's name",
+            optional=True,
         ),
         DocumentSlot(
             "accounts",
             "Latest annual accounts",
             "Your most recent annual accounts or income and expenditure statement",
             full_form_only=True,
+            optional=True,
         ),
     ),
 )
@@ -301,11 +320,23 @@ END_BEFORE_START = "The project must end on or after the day it starts"
 MAX_OUTPUT_TARGETS = 10
 
 
+def optional_items(sections: tuple[Section, ...]) -> list[Question | DocumentSlot]:
+    """What a round may leave out of this form, in form order."""
+    return [
+        item
+        for section in sections
+        for item in (*section.questions, *section.documents)
+        if item.optional
+    ]
+
+
 def sections_for(application: Application) -> tuple[Section, ...]:
     """The form this application is made on: a CSP's annual plan, or the grant application."""
-    if application.round.programme.kind.value == "csp_allocation":
-        return CSP_PLAN_SECTIONS
-    return SECTIONS
+    return sections_for_kind(application.round.programme.kind.value)
+
+
+def sections_for_kind(programme_kind: str) -> tuple[Section, ...]:
+    return CSP_PLAN_SECTIONS if programme_kind == "csp_allocation" else SECTIONS
 
 
 def section_named(key: str, application: Application) -> Section | None:

@@ -187,6 +187,8 @@ def _small_grants_round(programme: Programme, today: dt.date, year: int) -> Roun
         approval_limit_pence=1_000_000,
         who_can_apply="Small voluntary and community groups and clubs in Leicester, "
         "Leicestershire or Rutland, for grants of £500 to £5,000.",
+        # Proportionate for small grants: no income figure or numbers of beneficiaries asked.
+        left_out="annual_income beneficiaries",
     )
 
 

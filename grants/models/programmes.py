@@ -133,6 +133,9 @@ class Round(TimestampMixin, Base):
     # A round is set up as a draft and only opens once published, which needs criteria and a
     # budget (grants/services/rounds.py).
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The form's optional questions and documents this round leaves out, as keys separated by
+    # spaces (workflows/application_form.py marks which may be left out); fixed once published.
+    left_out: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     programme: Mapped[Programme] = relationship(back_populates="rounds")
     criteria: Mapped[list[Criterion]] = relationship(
@@ -143,6 +146,10 @@ class Round(TimestampMixin, Base):
         cascade="all, delete-orphan",
         order_by="EligibilityQuestion.position",
     )
+
+    @property
+    def left_out_keys(self) -> frozenset[str]:
+        return frozenset((self.left_out or "").split())
 
     def is_open_at(self, moment: dt.datetime) -> bool:
         """Open for applications: published, and between its opening and closing times."""

@@ -160,7 +160,10 @@ def section_of(application: Application, key: str) -> Section | None:
 def document_slot(application: Application, slot_key: str) -> form_spec.DocumentSlot | None:
     """A document the application's form asks for, by key (None if it asks for no such)."""
     slots = [slot for section in sections_for(application) for slot in section.documents]
-    return next((slot for slot in slots if slot.key == slot_key), None)
+    found = next((slot for slot in slots if slot.key == slot_key), None)
+    if found is not None and found.optional and found.key in application.round.left_out_keys:
+        return None  # the round does not ask for it
+    return found
 
 
 def answer_labels(application: Application) -> dict[str, dict[str, str]]:

@@ -14,6 +14,7 @@ from grants.calendar import financial_year_of, london_today
 from grants.extensions import db
 from grants.models import Criterion, Programme, Round, User, utcnow
 from grants.services.errors import NotFound, ServiceError
+from workflows.application_form import DocumentSlot, optional_items, sections_for_kind
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,46 @@ def remove_criterion(user: User, round_id: int, criterion_id: int) -> Round:
     if criterion is None:
         raise NotFound
     round_.criteria.remove(criterion)
+    db.session.commit()
+    return round_
+
+
+@dataclass(frozen=True)
+class FormItem:
+    """An optional question or document of the round's form, and whether the round asks it."""
+
+    key: str
+    kind: str  # "Question" or "Document"
+    label: str
+    full_form_only: bool
+    asked: bool
+
+
+def form_items(round_: Round) -> list[FormItem]:
+    """The questions and documents a round may leave out of its programme's form."""
+    left_out = round_.left_out_keys
+    return [
+        FormItem(
+            key=item.key,
+            kind="Document" if isinstance(item, DocumentSlot) else "Question",
+            label=item.label,
+            full_form_only=item.full_form_only,
+            asked=item.key not in left_out,
+        )
+        for item in optional_items(sections_for_kind(round_.programme.kind.value))
+    ]
+
+
+def set_form_items(user: User, round_id: int, asked: list[str]) -> Round:
+    """Choose which optional questions and documents the round asks for; fixed once published,
+    because applications may already be made on the form."""
+    round_ = round_for_staff(round_id)
+    if round_.published_at is not None:
+        raise ServiceError("The round is published, so its form can no longer change")
+    optional = {item.key for item in form_items(round_)}
+    if not set(asked) <= optional:
+        raise ServiceError("Choose questions and documents from the list", "asked")
+    round_.left_out = " ".join(sorted(optional - set(asked)))
     db.session.commit()
     return round_
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from forms.rounds import CriterionForm, RoundForm, london_moment
+from forms.rounds import CriterionForm, FormItemsForm, RoundForm, london_moment
 from grants.filters import financial_year
 from grants.policy import ANY_STAFF, COMMISSIONING_OFFICER, allow
 from grants.services import rounds
@@ -80,6 +80,7 @@ def show(round_id: int) -> Page:
         "rounds/show.html",
         round=round_,
         problems=rounds.problems_before_publishing(round_),
+        form_items=rounds.form_items(round_),
         form=None,
         can_edit=g.user.staff_role.value == "commissioning_officer",
     )
@@ -122,6 +123,32 @@ def remove_criterion(round_id: int, criterion_id: int) -> Page:
     return redirect(url_for("rounds.show", round_id=round_id))
 
 
+@bp.route("/rounds/<int:round_id>/form", methods=["GET", "POST"])
+@allow(COMMISSIONING_OFFICER)
+def form_items(round_id: int) -> Page:
+    """Which of the form's optional questions and documents the round asks for."""
+    round_ = _round_or_404(round_id)
+    items = rounds.form_items(round_)
+    form = FormItemsForm()
+    form.asked.choices = [
+        SelectChoice(
+            item.key,
+            f"{item.kind}: {item.label}" + (" (full form only)" if item.full_form_only else ""),
+        )
+        for item in items
+    ]
+    if request.method == "GET":
+        form.asked.data = [item.key for item in items if item.asked]
+    elif form.validate_on_submit():
+        try:
+            rounds.set_form_items(g.user, round_.id, form.asked.data or [])
+        except ServiceError as error:
+            show_error(form, error, "asked")
+        else:
+            return redirect(url_for("rounds.show", round_id=round_.id))
+    return _page("rounds/form_items.html", form, round=round_, items=items)
+
+
 @bp.post("/rounds/<int:round_id>/publish")
 @allow(COMMISSIONING_OFFICER)
 def publish(round_id: int) -> Page:
@@ -144,6 +171,7 @@ def _refused(round_id: int, error: ServiceError) -> Page:
         "rounds/show.html",
         round=round_,
         problems=rounds.problems_before_publishing(round_),
+        form_items=rounds.form_items(round_),
         form=form,
         can_edit=True,
         published=request.args.get("published"),

@@ -1,4 +1,5 @@
-"""A commissioning officer's working day, in a real browser: set up a round, assign two
+"""A commissioning officer's working day, in a real browser: set up a round (criteria, which
+optional questions it asks), assign two
 assessors who declare and score, moderate, recommend; the decision maker approves and makes the
 offer; the officer checks it, starts the grant once its conditions are met; a second officer
 approves the group's claim (the first is refused by segregation of duties); the officer accepts
@@ -164,6 +165,11 @@ def test_an_officers_day(app: Flask, page: Page, new_page) -> None:
         page.get_by_label("Criterion").fill(name)
         page.get_by_label("Weight, as a percentage of the total").fill(weight)
         page.get_by_role("button", name="Add criterion").click()
+    page.get_by_role("button", name="Choose questions and documents").click()
+    assert_accessible(page)
+    page.get_by_label("Question: How many people will benefit?").uncheck()
+    page.get_by_role("button", name="Save the form's questions").click()
+    expect(page.get_by_text("How many people will benefit?")).to_be_visible()  # left out
     page.get_by_role("button", name="Publish the round").click()
     expect(page.get_by_text("Published", exact=False).first).to_be_visible()
     assert_accessible(page)
