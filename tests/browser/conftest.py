@@ -70,6 +70,20 @@ class QuietRequestHandler(WSGIRequestHandler):
         pass
 
 
+def _unconditional(app: Flask):  # type: ignore[no-untyped-def]
+    """The app without the browser's conditional-request headers. For a cached static file
+    werkzeug answers 304 with an empty body and drops the file it opened without closing it;
+    the garbage collector's ResourceWarning then fails whichever test is running (warnings
+    are errors). Always sending the file keeps every static response closed properly."""
+
+    def serve(environ, start_response):  # type: ignore[no-untyped-def]
+        environ.pop("HTTP_IF_NONE_MATCH", None)
+        environ.pop("HTTP_IF_MODIFIED_SINCE", None)
+        return app(environ, start_response)
+
+    return serve
+
+
 @pytest.fixture(autouse=True)
 def _hang_watchdog() -> Iterator[None]:
     faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
@@ -86,7 +100,9 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[LiveServer]:
     """The session's app served by werkzeug in a background thread on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    server = make_server(
+        "127.0.0.1", 0, _unconditional(app), threaded=True, request_handler=QuietRequestHandler
+    )
     live = LiveServer(url=f"http://127.0.0.1:{server.server_port}")
 
     def record(sender: Flask, exception: BaseException, **_: Any) -> None:
