@@ -1,5 +1,6 @@
 """SQLAlchemy models: data only. Rules live in services; state changes in workflows."""
 
+from grants.models import csp  # noqa: F401  (its tables; import its classes from grants.models.csp)
 from grants.models.applications import (
     Application,
     ApplicationAnswer,

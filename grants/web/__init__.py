@@ -24,7 +24,10 @@ def register_blueprints(app: Flask) -> None:
         audit_pages,
         auth,
         award_management,
+        bids,
         claims,
+        contracts,
+        csp,
         dashboards,
         documents,
         finance,
@@ -70,6 +73,9 @@ def register_blueprints(app: Flask) -> None:
         audit_pages,
         register,
         threesixty,
+        csp,
+        bids,
+        contracts,
         documents,
     )
     for module in blueprints:
