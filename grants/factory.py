@@ -71,6 +71,7 @@ def create_app(
 
 
 def _dispatch_outbox_after_requests(app: Flask) -> None:
+    import grants.jobs.catalogue  # noqa: F401  (registers every job handler)
     from grants.jobs.outbox import dispatch_if_pending
 
     @app.after_request

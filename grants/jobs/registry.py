@@ -63,21 +63,11 @@ def run_outbox_job(job_id: int) -> bool:
     job = db.session.get(OutboxJob, job_id)
     assert job is not None
     claim = job.attempts  # counts claims, so it tells this run's claim from a later one
-    # Imported for the handlers and task kinds they register.
-    from grants.jobs import (  # noqa: F401
-        agreements,
-        audit_tasks,
-        dossier_tasks,
-        emails,
-        export_tasks,
-        publish_tasks,
-        reminders,
-        scanning,
-        tasks,
-    )
-
     try:
-        HANDLERS[job.job](json.loads(job.payload))
+        handle = HANDLERS.get(job.job)
+        if handle is None:
+            raise LookupError(f"no handler for {job.job!r} (see grants/jobs/catalogue.py)")
+        handle(json.loads(job.payload))
     except Exception:
         db.session.rollback()
         db.session.execute(
