@@ -6,6 +6,7 @@ from __future__ import annotations
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, InformationRequest
 from workflows import assessment_rules as rules
+from workflows import csp_rules
 from workflows.application_form import incomplete_sections
 from workflows.declaration import (
     APPLICANT,
@@ -177,6 +178,7 @@ LIFECYCLE = Lifecycle(
                 approved_amount_fits,
                 rules.within_authority,
                 rules.within_remaining_budget,
+                csp_rules.within_csp_allocation,
             ],
             effect=record_approval,
             requires={"amount_pence": "Enter the amount approved"},

@@ -5,7 +5,11 @@ in its state."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from grants.extensions import db
 from grants.models import Award, AwardRating, AwardStatus, PaymentStatus, Rag, ReturnStatus
+from grants.models.bids import FunderVariation, FunderVariationStatus, PartnerReduction
 from workflows.declaration import (
     APPLICANT,
     DECISION_MAKER,
@@ -29,6 +33,54 @@ def award_still_open(move: Move) -> str | None:
         state = move.obj.award.status.value
         return f"Nothing can be added to an award that is {state}"
     return None
+
+
+# Awards that no longer hold any of an intervention's budget.
+RELEASED = {S.DECLINED, S.LAPSED}
+
+
+def within_intervention_budget(move: Move) -> str | None:
+    """A partner award issued from an intervention of a bid, with the intervention's other
+    awards, never goes beyond the intervention's budget in any financial year (less any
+    reductions approved after the funder lowered its cap)."""
+    award = move.obj
+    intervention = award.intervention
+    if intervention is None:
+        return None
+    if not award.years:
+        return "Give the partner award's amount for each financial year"
+    budgets = {year.financial_year: year.budget_pence for year in intervention.years}
+    others = [a for a in intervention.awards if a is not award and a.status not in RELEASED]
+    for year in award.years:
+        label = f"{year.financial_year}/{(year.financial_year + 1) % 100:02d}"
+        if year.financial_year not in budgets:
+            return f"{intervention.title} has no budget in {label}"
+        committed = sum(
+            y.amount_pence - _reduced(a.id, y.financial_year)
+            for a in others
+            for y in a.years
+            if y.financial_year == year.financial_year
+        )
+        if committed + year.amount_pence > budgets[year.financial_year]:
+            return (
+                f"This would award more than {intervention.title}'s budget for {label}: "
+                "partner awards never go beyond the intervention's budget in a year"
+            )
+    return None
+
+
+def _reduced(award_id: int | None, financial_year: int) -> int:
+    if award_id is None:
+        return 0
+    return db.session.scalar(
+        select(func.coalesce(func.sum(PartnerReduction.reduction_pence), 0))
+        .join(FunderVariation, FunderVariation.id == PartnerReduction.funder_variation_id)
+        .where(
+            PartnerReduction.award_id == award_id,
+            PartnerReduction.financial_year == financial_year,
+            FunderVariation.decision == FunderVariationStatus.APPROVED,
+        )
+    )
 
 
 def offer_not_expired(move: Move) -> str | None:
@@ -114,6 +166,7 @@ LIFECYCLE = Lifecycle(
         **{f"fy{year.financial_year}_pence": year.amount_pence for year in award.years},
     },
     creators=frozenset({OFFICER, DECISION_MAKER}),
+    creation_guards=(within_intervention_budget,),
     # The grant agreement is drawn up from the award's own data as soon as it is offered.
     creation_jobs=("agreement.render",),
     transitions=[

@@ -4,7 +4,7 @@ Contracting waits out the standstill period (8 working days, Procurement Act 202
 from __future__ import annotations
 
 from grants.filters import LONDON
-from grants.models import Procurement, ProcurementStatus
+from grants.models.commissioning import Procurement, ProcurementStatus
 from grants.working_days import add_working_days
 from workflows.declaration import DECISION_MAKER, OFFICER, Lifecycle, Move
 from workflows.declaration import transition as t
@@ -21,6 +21,28 @@ def award_within_authority(move: Move) -> str | None:
         return "An award above the estimated value needs the decision maker"
     if not isinstance(move.payload.get("awarded_to_id"), int):
         return "Choose the winning bidder"
+    return None
+
+
+def winner_bid(move: Move) -> str | None:
+    """The award goes to a bid received, at its price: the evaluation is what justifies it."""
+    bids = move.obj.bids
+    if not bids:
+        return None  # a tender recorded before bids were kept (the 2023 history) has none
+    winner = next((b for b in bids if b.bidder_id == move.payload.get("awarded_to_id")), None)
+    if winner is None:
+        return "Choose one of the bidders"
+    if winner.price_pence != move.payload.get("awarded_value_pence"):
+        return "The award is made at the winning bid's price"
+    return None
+
+
+def specified(move: Move) -> str | None:
+    procurement = move.obj
+    if procurement.published_on is None or procurement.closes_on is None:
+        return "Enter the publication date and the closing date"
+    if procurement.closes_on <= procurement.published_on:
+        return "The closing date must be after the publication date"
     return None
 
 
@@ -52,10 +74,11 @@ LIFECYCLE = Lifecycle(
     },
     creators=frozenset({OFFICER}),
     transitions=[
-        t("publish", S.PLANNING, S.PUBLISHED, [OFFICER], "Publish the tender"),
+        t("publish", S.PLANNING, S.PUBLISHED, [OFFICER], "Publish the tender",
+          guards=[specified]),
         t("close_bidding", S.PUBLISHED, S.EVALUATING, [OFFICER], "Close bidding and evaluate"),
         t("award", S.EVALUATING, S.AWARDED, [OFFICER, DECISION_MAKER], "Award the contract",
-          guards=[award_within_authority], effect=record_award,
+          guards=[award_within_authority, winner_bid], effect=record_award,
           requires={"awarded_value_pence": "Enter the value of the contract awarded",
                     "awarded_to_id": "Choose the winning bidder"}),
         t("sign_contract", S.AWARDED, S.CONTRACTED, [OFFICER], "Sign the contract",

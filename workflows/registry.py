@@ -8,10 +8,14 @@ from workflows import (
     application,
     award,
     contract,
+    csp_allocation,
     external_bid,
+    funder_return,
+    kpi_return,
     monitoring_return,
     payment,
     procurement,
+    underspend,
     variation,
 )
 from workflows.declaration import Lifecycle
@@ -25,6 +29,10 @@ LIFECYCLES: tuple[Lifecycle, ...] = (
     contract.LIFECYCLE,
     procurement.LIFECYCLE,
     external_bid.LIFECYCLE,
+    funder_return.LIFECYCLE,
+    csp_allocation.LIFECYCLE,
+    underspend.LIFECYCLE,
+    kpi_return.LIFECYCLE,
 )
 BY_NAME = {lifecycle.name: lifecycle for lifecycle in LIFECYCLES}
 BY_MODEL = {lifecycle.model: lifecycle for lifecycle in LIFECYCLES}

@@ -8,6 +8,7 @@ cannot make it agree with checkpoints taken before.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -62,6 +63,15 @@ def public_key_pem(key: Ed25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+def fingerprint(public_key: Ed25519PublicKey) -> str:
+    """SHA-256 of the public key as DER, which an auditor can recompute from public_key.pem
+    (``openssl pkey -pubin -in public_key.pem -outform DER | sha256sum``)."""
+    der = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).hexdigest()
 
 
 def write_checkpoint(

@@ -18,6 +18,7 @@ from grants.demo.closed_rounds import (
     small_grants_assessment,
 )
 from grants.demo.commissioning import book_victim_first
+from grants.demo.csp import book_csp_funding
 from grants.demo.current_rounds import PREVENTION_OPEN, csp_plans
 from grants.demo.eligibility import add_eligibility_questions
 from grants.demo.organisations import add_organisations
@@ -109,6 +110,7 @@ def _add_everything(now: dt.datetime) -> list[str]:
     )
     csp = csp_plans(rounds.csp.financial_year)
     book_applications(timeline, rounds.csp, csp, organisations, cast)
+    book_csp_funding(timeline, rounds.csp, organisations, cast)
     book_victim_first(timeline, rounds.victim_first, organisations["catch22"], cast)
     book_safer_streets(timeline, rounds.safer_streets, cast)
     timeline.run()

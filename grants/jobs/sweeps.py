@@ -25,7 +25,7 @@ from grants.models import (
     Round,
     utcnow,
 )
-from grants.services import scanning
+from grants.services import contracts, scanning
 from workflows.engine import fire
 from workflows.errors import WorkflowError
 
@@ -38,12 +38,15 @@ class SweepReport:
     refused: list[str] = field(default_factory=list)
     # None when no virus scanner is configured: there is nothing to ask again.
     scans_requeued: list[int] | None = None
+    contracts_flagged: int = 0  # commissioned services now due for review
 
     def summary(self) -> str:
         text = (
             f"{len(self.returns_opened)} returns opened, {len(self.offers_lapsed)} offers lapsed, "
             f"{len(self.drafts_lapsed)} drafts lapsed, {len(self.refused)} moves refused"
         )
+        if self.contracts_flagged:
+            text += f", {self.contracts_flagged} contracts flagged for review"
         if self.scans_requeued is not None:
             text += f", {len(self.scans_requeued)} virus scans asked for again"
         return text
@@ -88,6 +91,8 @@ def run_sweeps(now: dt.datetime | None = None) -> SweepReport:
                 done.append(obj.id)
     # The scans are handed to the queue by the dispatch that follows every sweep.
     report.scans_requeued = scanning.requeue_unsettled(now)
+    # Contracts coming up to their end are flagged for review; ended KPI quarters open.
+    report.contracts_flagged = contracts.flag_contracts_due(today)
     return report
 
 

@@ -69,6 +69,8 @@ class Award(TimestampMixin, Base):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    # A partner award issued from an intervention of the office's bid to an outside funder.
+    intervention_id: Mapped[int | None] = mapped_column(ForeignKey("interventions.id"), index=True)
     status: Mapped[AwardStatus] = mapped_column(
         enum_column(AwardStatus, "award_status"), default=AwardStatus.OFFERED
     )
@@ -91,6 +93,7 @@ class Award(TimestampMixin, Base):
     programme: Mapped[Programme] = relationship()
     organisation: Mapped[Organisation] = relationship()
     application: Mapped[Application | None] = relationship()
+    intervention: Mapped[Intervention | None] = relationship(back_populates="awards")
     conditions: Mapped[list[AwardCondition]] = relationship(
         back_populates="award", cascade="all, delete-orphan", order_by="AwardCondition.position"
     )
@@ -289,6 +292,7 @@ class Variation(TimestampMixin, Base):
 
 
 from grants.models.applications import Application  # noqa: E402
+from grants.models.bids import Intervention  # noqa: E402
 from grants.models.organisations import Organisation  # noqa: E402
 from grants.models.programmes import Programme  # noqa: E402
 from grants.models.users import User  # noqa: E402

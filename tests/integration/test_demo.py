@@ -413,7 +413,9 @@ def test_awards_payments_and_returns(app, ctx):
     assert len(people_zones) == 6
     assert sum(a.amount_pence for a in people_zones) == 3_930_540
     for award in awards:
-        assert award.reference == f"{db.session.get(Application, award.application_id).reference}-A"
+        if award.intervention_id is None:  # Safer Streets partner awards have no application
+            application = db.session.get(Application, award.application_id)
+            assert award.reference == f"{application.reference}-A"
         committed = [p for p in award.payments if p.status in COMMITTED]
         assert sum(p.amount_pence for p in award.payments) <= award.amount_pence
         for year in award.years:
@@ -484,3 +486,49 @@ def test_victim_first_and_safer_streets(app, ctx):
         select(AuditEvent).where(AuditEvent.action == "start_delivery")
     ).one()
     assert delivery.occurred_at.astimezone(LONDON).date() == dt.date(2023, 10, 1)
+
+
+def test_csp_allocations_plans_and_underspend(app, ctx):
+    # Imported here: this test alone reads the CSP tables.
+    from grants.models.csp import CspAllocation, CspAllocationStatus, CspUnderspend
+    from grants.models.csp import UnderspendStatus as Underspend
+
+    load_demo()
+    csp_programme = programme(ProgrammeKind.CSP_ALLOCATION)
+    budgets = {b.financial_year: b.amount_pence for b in csp_programme.budgets}
+    this_year = round_named("CSP annual plans").financial_year
+    for year in (this_year - 1, this_year):
+        allocations = db.session.scalars(
+            select(CspAllocation).where(CspAllocation.financial_year == year)
+        ).all()
+        assert len({a.organisation_id for a in allocations}) == len(allocations) == 8
+        assert all(a.status is CspAllocationStatus.CONFIRMED for a in allocations)
+        assert all(a.population and a.recorded_crime for a in allocations)
+        assert 0 < sum(a.amount_pence for a in allocations) <= budgets[year]
+    allocated = {
+        (a.organisation_id, a.financial_year): a.amount_pence
+        for a in db.session.scalars(select(CspAllocation))
+    }
+
+    awards = db.session.scalars(
+        select(Award).where(Award.programme_id == csp_programme.id).order_by(Award.reference)
+    ).all()
+    assert awards and all(a.status is AwardStatus.ACTIVE for a in awards)
+    for award in awards:
+        (year,) = award.years
+        assert year.amount_pence <= allocated[(award.organisation_id, year.financial_year)]
+        reported = [r for r in award.returns if r.status is ReturnStatus.ACCEPTED]
+        assert len(reported) == 4
+        # Each signed off by the partnership's responsible officer, with their role.
+        assert all(r.signed_off_by and r.signed_off_role for r in reported)
+
+    underspends = db.session.scalars(select(CspUnderspend).order_by(CspUnderspend.id)).all()
+    decided, waiting = underspends
+    assert (decided.status, decided.decision) == (Underspend.DECIDED, "roll_over")
+    assert decided.decision_pence == 1_800_000 <= decided.forecast_unspent_pence
+    assert waiting.status is Underspend.FLAGGED and waiting.decision is None
+    for flag in underspends:
+        assert flag.forecast_unspent_pence > flag.threshold_pence == 1_500_000
+        assert flag.award_id in {a.id for a in awards}
+        # Flagged in last year's history, not when the demo was loaded.
+        assert flag.created_at < dt.datetime(this_year, 4, 1, tzinfo=dt.UTC)

@@ -29,6 +29,12 @@ def test_public_routes_are_the_expected_few(app):
             "/",
             "/accessibility",
             "/cookies",
+            # The public decisions register and its open data (#8).
+            "/decisions",
+            "/decisions.json",
+            "/decisions/<reference>",
+            "/decisions/360giving.json",
+            "/decisions/360giving.csv",
             "/healthz",
             "/demo/outbox",
             "/sign-in",

@@ -25,6 +25,7 @@ from grants.models import (
     InterestDeclaration,
     MembershipRole,
     MonitoringReturn,
+    OrganisationType,
     Payment,
     PaymentStatus,
     Procurement,
@@ -34,6 +35,15 @@ from grants.models import (
     Variation,
     utcnow,
 )
+from grants.models.bids import FunderReturn
+from grants.models.commissioning import (
+    ContractKpi,
+    KpiReturn,
+    KpiValue,
+    MobilisationItem,
+    OptionsAppraisal,
+)
+from grants.models.csp import AllocationMethod, CspAllocation, CspUnderspend
 from tests.conftest import (
     complete_application,
     make_document,
@@ -118,13 +128,56 @@ def build_world() -> World:
         estimated_value_pence=150_000_000,
         standstill_ends_on=TODAY - dt.timedelta(days=1),
     )
+    procurement.published_on = TODAY - dt.timedelta(days=60)
+    procurement.closes_on = TODAY - dt.timedelta(days=30)
+    # A pending options appraisal, a ticked mobilisation checklist and a reported KPI let the
+    # contract's decisions, its go-live and a KPI return's submission pass.
+    contract.appraisals.append(
+        OptionsAppraisal(
+            options_considered="Extend, recommission or decommission",
+            costs="Within the budget",
+            recommendation="Extend for a year",
+            recorded_by_id=staff[OFFICER].id,
+            recorded_at=now,
+        )
+    )
+    contract.checklist.append(MobilisationItem(position=1, item="Staff transferred", done_at=now))
+    referrals = ContractKpi(position=1, name="Referrals", unit="referrals", target=4_000)
+    contract.kpis.append(referrals)
+    kpi_return = KpiReturn(
+        contract=contract,
+        period_start=TODAY - dt.timedelta(days=90),
+        period_end=TODAY,
+        due_date=TODAY + dt.timedelta(days=20),
+        values=[KpiValue(kpi=referrals, value=4_100)],
+    )
     bid = ExternalBid(
         programme=programme,
         title="Safer Streets round 5",
         funder_name="Home Office",
         amount_requested_pence=96_059_134,
     )
+    funder_return = FunderReturn(
+        bid=bid,
+        financial_year=2024,
+        quarter=1,
+        period_start=dt.date(2024, 4, 1),
+        period_end=dt.date(2024, 6, 30),
+        narrative="Target hardening is ahead of profile.",
+    )
+    csp = make_organisation("Melton CSP", org_type=OrganisationType.COMMUNITY_SAFETY_PARTNERSHIP)
+    csp_allocation = CspAllocation(
+        programme=programme, organisation_id=csp.id, financial_year=2026,
+        method=AllocationMethod.FLAT, amount_pence=3_500_000,
+    )  # fmt: skip
+    underspend = CspUnderspend(
+        programme=programme, organisation_id=csp.id, financial_year=2026,
+        funded_pence=3_500_000, spent_to_date_pence=500_000, forecast_rest_pence=0,
+        forecast_unspent_pence=3_000_000, threshold_pence=1_500_000, decision_pence=0,
+    )  # fmt: skip
     objects = {
+        "csp_allocation": csp_allocation,
+        "underspend": underspend,
         "application": application,
         "award": award,
         "payment": payment,
@@ -133,6 +186,8 @@ def build_world() -> World:
         "contract": contract,
         "procurement": procurement,
         "external_bid": bid,
+        "funder_return": funder_return,
+        "kpi_return": kpi_return,
     }
     db.session.add_all([programme, round_, final_payment, *objects.values()])
     db.session.commit()
@@ -182,6 +237,7 @@ def payload_for(trigger: str, world: World) -> dict[str, Any]:
         "new_end_date": TODAY + dt.timedelta(days=365),
         "awarded_value_pence": 140_000_000,
         "awarded_to_id": world.objects["contract"].provider_id,
+        "rating": "good",
         "amount_awarded_pence": 96_059_134,
         "delivery": "green",
         "spend": "amber",

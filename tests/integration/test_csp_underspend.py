@@ -1,0 +1,177 @@
+"""Underspend early warning: the threshold's edges, a flag through the engine, the decision
+recorded in the ledger, and the Police and Crime Panel's page of figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardStatus,
+    AwardYear,
+    BudgetLine,
+    MonitoringReturn,
+    OrganisationType,
+    Payment,
+    PaymentStatus,
+    Programme,
+    ProgrammeBudget,
+    ProgrammeKind,
+    ReturnSpend,
+    ReturnStatus,
+    Round,
+    StaffRole,
+)
+from grants.models.audit import AuditEvent
+from grants.models.csp import CspUnderspend, UnderspendStatus
+from grants.services import csp
+from grants.services.errors import NotFound, ServiceError
+from tests.conftest import make_member, make_organisation, make_staff, post_form, sign_in_as
+
+YEAR = 2026
+FUNDED = 6_000_000  # £60,000 released for the year
+
+
+def csp_award() -> MonitoringReturn:
+    """Melton CSP's award for 2026/27 on its approved plan (one budget line), with a Q2
+    return sent in and nothing spent yet."""
+    programme = Programme(name="CSP funding", slug="csp", kind=ProgrammeKind.CSP_ALLOCATION)
+    programme.budgets.append(ProgrammeBudget(financial_year=YEAR, amount_pence=50_000_000))
+    melton = make_organisation("Melton CSP", org_type=OrganisationType.COMMUNITY_SAFETY_PARTNERSHIP)
+    lucy = make_member(melton, "melton@csp.example.org")
+    opens = dt.datetime(2026, 2, 16, 9, tzinfo=dt.UTC)
+    round_ = Round(
+        programme=programme, name="CSP annual plans 2026/27", reference_prefix="CSP",
+        financial_year=YEAR, opens_at=opens, closes_at=opens + dt.timedelta(weeks=4),
+        budget_pence=50_000_000, min_award_pence=1_000_000, max_award_pence=15_000_000,
+        short_form_threshold_pence=0, invitation_only=True,
+    )  # fmt: skip
+    plan = Application(
+        round=round_, organisation_id=melton.id, created_by_id=lucy.id,
+        reference="CSP-2627-0001", project_title="Melton CSP plan 2026/27",
+        status=ApplicationStatus.APPROVED, amount_requested_pence=FUNDED,
+        amount_approved_pence=FUNDED,
+        budget_lines=[BudgetLine(position=1, financial_year=YEAR, category="Anti-social behaviour",
+                                 description="Town centre ASB case work", amount_pence=FUNDED)],
+    )  # fmt: skip
+    award = Award(
+        reference="CSP-2627-0001-A", programme=programme, organisation_id=melton.id,
+        application=plan, title="Melton CSP plan 2026/27", amount_pence=FUNDED,
+        status=AwardStatus.ACTIVE, years=[AwardYear(financial_year=YEAR, amount_pence=FUNDED)],
+    )  # fmt: skip
+    paid = Payment(
+        award=award, financial_year=YEAR, amount_pence=3_000_000, status=PaymentStatus.PAID
+    )
+    monitoring_return = MonitoringReturn(
+        award=award, period_start=dt.date(2026, 7, 1), period_end=dt.date(2026, 9, 30),
+        due_date=dt.date(2026, 10, 31), status=ReturnStatus.ACCEPTED,
+        signed_off_by="Lucy Hartley", signed_off_role="Head of Communities",
+    )  # fmt: skip
+    db.session.add_all([programme, round_, plan, award, paid, monitoring_return])
+    db.session.commit()
+    return monitoring_return
+
+
+def spend(monitoring_return: MonitoringReturn, pence: int) -> None:
+    """The return reports ``pence`` spent to date on the plan's budget line."""
+    (line,) = monitoring_return.award.application.budget_lines
+    monitoring_return.spend = [ReturnSpend(budget_line_id=line.id, spent_pence=pence)]
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("rest_of_year", "flagged"),
+    [
+        (2_500_000, False),  # £60,000 - £20,000 - £25,000 = £15,000: at the threshold, not over
+        (2_499_999, True),  # a penny over the threshold
+        (0, True),
+    ],
+)
+def test_the_threshold_edges(ctx, rest_of_year, flagged):
+    monitoring_return = csp_award()
+    spend(monitoring_return, 2_000_000)
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    flag = csp.record_forecast(officer, monitoring_return.id, rest_of_year)
+    assert (flag is not None) is flagged
+    if flagged:
+        assert flag.forecast_unspent_pence == FUNDED - 2_000_000 - rest_of_year
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "underspend"))
+        assert event.action == "create"
+
+
+def test_a_second_forecast_does_not_flag_twice(ctx):
+    monitoring_return = csp_award()
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    csp.record_forecast(officer, monitoring_return.id, 0)
+    assert csp.record_forecast(officer, monitoring_return.id, 100) is None
+    assert len(db.session.scalars(select(CspUnderspend)).all()) == 1
+
+
+def test_a_decision_is_recorded_in_the_ledger(ctx):
+    monitoring_return = csp_award()
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    flag = csp.record_forecast(officer, monitoring_return.id, 2_000_000)  # £40,000 unspent
+    organisation_id = flag.organisation_id
+    with pytest.raises(ServiceError, match=r"more than the forecast unspent of £40,000\.00"):
+        csp.decide_underspend(
+            officer, organisation_id, "claw_back", 4_000_001, "Too much", flag.version
+        )
+    csp.decide_underspend(
+        officer,
+        organisation_id,
+        "claw_back",
+        1_500_000,
+        "Actions 3 and 4 will not run",
+        flag.version,
+    )
+    assert flag.status is UnderspendStatus.DECIDED
+    assert (flag.decision, flag.decision_pence) == ("claw_back", 1_500_000)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "claw_back"))
+    assert event.reason == "Actions 3 and 4 will not run"
+    assert '"decided_pence":"1500000"' in event.amounts.replace(" ", "")
+    with pytest.raises(NotFound):  # nothing left waiting
+        csp.decide_underspend(officer, organisation_id, "roll_over", 1, "Again", None)
+
+
+def test_the_panel_page_shows_the_years_figures(app, client):
+    with app.app_context():
+        monitoring_return = csp_award()
+        spend(monitoring_return, 2_000_000)
+        officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+        organisation_id = monitoring_return.award.organisation_id
+        page = csp.panel_page(officer, organisation_id)
+        (year,) = page.years
+        assert (year.awarded_pence, year.paid_pence, year.spent_pence) == (
+            FUNDED,
+            3_000_000,
+            2_000_000,
+        )
+        sign_in_as(client, officer)
+    body = client.get(f"/staff/csp/partnerships/{organisation_id}").get_data(as_text=True)
+    assert "Lucy Hartley, Head of Communities" in body
+    assert "£60,000.00" in body and "£30,000.00" in body and "£20,000.00" in body
+
+
+def test_forms_with_errors_are_400_and_missing_objects_404(app, client):
+    with app.app_context():
+        monitoring_return = csp_award()
+        return_id = monitoring_return.id
+        organisation_id = monitoring_return.award.organisation_id
+        other = make_organisation("Boxing Club").id
+        sign_in_as(client, make_staff(StaffRole.COMMISSIONING_OFFICER))
+    url = f"/staff/csp/returns/{return_id}/forecast"
+    assert post_form(client, url, {"rest_of_year": "lots"}).status_code == 400
+    assert client.get("/staff/csp/returns/999999/forecast").status_code == 404
+    assert client.get("/staff/csp/partnerships/999999").status_code == 404
+    assert client.get(f"/staff/csp/partnerships/{other}").status_code == 302  # not a CSP
+    decide = f"/staff/csp/partnerships/{organisation_id}/underspend"
+    assert post_form(client, decide, {"decision": "claw_back"}).status_code == 404  # no flag
+    assert post_form(client, url, {"rest_of_year": "0"}).status_code == 302
+    response = post_form(client, decide, {"decision": "claw_back", "amount": "", "reason": ""})
+    assert response.status_code == 400

@@ -1,0 +1,226 @@
+"""Recommissioning through procurement: evaluation maths, the award's authority, the standstill
+period, and the new contract mobilised and started, ending the contract it replaces."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from fractions import Fraction
+
+import pytest
+
+from grants.extensions import db
+from grants.models import StaffRole
+from grants.models.commissioning import (
+    ContractStatus,
+    Procurement,
+    ProcurementStatus,
+    TenderBid,
+)
+from grants.services import contracts, procurement
+from grants.services.errors import ServiceError
+from tests.conftest import make_organisation, make_staff, post_form, sign_in_as
+from tests.integration.test_contracts import make_contract
+from workflows.engine import create, fire
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def recommissioning(officer):  # type: ignore[no-untyped-def]
+    old = make_contract(options=0, status=ContractStatus.RECOMMISSIONING)
+    tender = Procurement(
+        programme=old.programme,
+        replaces=old,
+        title="Recommissioning: Victim First",
+        estimated_value_pence=150_000_000,
+    )
+    create(officer, tender)
+    db.session.commit()
+    return old, tender
+
+
+def evaluating(officer, *bids):  # type: ignore[no-untyped-def]
+    old, tender = recommissioning(officer)
+    tender.published_on, tender.closes_on = dt.date(2023, 6, 12), dt.date(2023, 8, 11)
+    fire(officer, tender, "publish")
+    bidders = [make_organisation(name) for name, _, _ in bids]  # each commits: make them first
+    for bidder, (_, price, quality) in zip(bidders, bids, strict=True):
+        tender.bids.append(
+            TenderBid(
+                bidder=bidder,
+                price_pence=price,
+                received_on=dt.date(2023, 8, 1),
+                quality_score=quality,
+            )
+        )
+    fire(officer, tender, "close_bidding")
+    db.session.commit()
+    return old, tender
+
+
+def test_price_points_are_the_lowest_price_over_the_bid_times_the_weight(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = evaluating(officer, ("Catch22", 250_000_000, 80), ("Cheaper Ltd", 200_000_000, 60))
+    scores = {s.bid.bidder.name: s for s in procurement.evaluate(tender)}
+    assert scores["Cheaper Ltd"].price == 30
+    assert scores["Catch22"].price == Fraction(200, 250) * 30 == 24
+    assert scores["Catch22"].quality == Fraction(80, 100) * 70 == 56
+    assert scores["Catch22"].total == 80 and scores["Cheaper Ltd"].total == 72
+    assert [s.bid.bidder.name for s in procurement.evaluate(tender)] == ["Catch22", "Cheaper Ltd"]
+    assert procurement.BidScore.shown(Fraction(200, 3)) == "66.67"
+
+
+def test_unscored_bids_sort_last_and_block_the_award(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = evaluating(officer, ("Catch22", 100_000_000, None), ("Other", 120_000_000, 50))
+    ranked = procurement.evaluate(tender)
+    assert ranked[-1].total is None and ranked[-1].bid.bidder.name == "Catch22"
+    with pytest.raises(ServiceError, match="Score every bid"):
+        procurement.award(officer, tender.id, tender.version, ranked[0].bid.id, "Best value")
+
+
+def test_an_award_above_the_estimate_needs_the_decision_maker(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    decider = make_staff(StaffRole.DECISION_MAKER)
+    _, tender = evaluating(officer, ("Catch22", 250_000_000, 82))
+    bid = tender.bids[0]
+    with pytest.raises(ServiceError, match="needs the decision maker"):
+        procurement.award(officer, tender.id, tender.version, bid.id, "Highest score")
+    assert tender.status is ProcurementStatus.EVALUATING and tender.awarded_value_pence is None
+    procurement.award(decider, tender.id, tender.version, bid.id, "Highest score; above estimate")
+    assert tender.status is ProcurementStatus.AWARDED
+    assert tender.awarded_value_pence == 250_000_000 and tender.standstill_ends_on is not None
+
+
+def test_an_officer_awards_within_the_estimate_and_only_at_a_bids_price(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = evaluating(officer, ("Catch22", 140_000_000, 82))
+    with pytest.raises(Exception, match="winning bid's price"):
+        fire(
+            officer,
+            tender,
+            "award",
+            awarded_value_pence=100_000_000,
+            awarded_to_id=tender.bids[0].bidder_id,
+        )
+    db.session.rollback()
+    procurement.award(officer, tender.id, tender.version, tender.bids[0].id, None)
+    assert tender.status is ProcurementStatus.AWARDED
+
+
+def test_no_contract_before_the_standstill_period_ends_then_mobilisation_and_start(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    old, tender = evaluating(officer, ("Catch22", 140_000_000, 82))
+    procurement.award(officer, tender.id, tender.version, tender.bids[0].id, None)
+    with pytest.raises(ServiceError, match="standstill period runs until"):
+        procurement.sign_contract(
+            officer, tender.id, tender.version, dt.date(2027, 4, 1), dt.date(2030, 3, 31), 1
+        )
+    assert tender.status is ProcurementStatus.AWARDED and tender.let_contract_id is None
+    tender.standstill_ends_on = dt.date.today() - dt.timedelta(days=1)  # time passes
+    db.session.commit()
+    new = procurement.sign_contract(
+        officer, tender.id, tender.version, dt.date(2027, 4, 1), dt.date(2030, 3, 31), 1
+    )
+    assert new.status is ContractStatus.MOBILISING and tender.status is ProcurementStatus.CONTRACTED
+    assert (
+        new.provider_id == tender.bids[0].bidder_id and new.annual_value_pence == 140_000_000 // 3
+    )
+    assert [k.name for k in new.kpis] == [k.name for k in old.kpis] and len(new.checklist) == 6
+    with pytest.raises(ServiceError, match="Tick every mobilisation item"):
+        contracts.move_contract(officer, new.id, "go_live", new.version)
+    for item in new.checklist:
+        contracts.tick_item(officer, new.id, item.id)
+    contracts.move_contract(officer, new.id, "go_live", new.version)
+    assert new.status is ContractStatus.ACTIVE and old.status is ContractStatus.ENDED
+
+
+def test_publishing_needs_the_specification_and_sensible_dates(client, ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = recommissioning(officer)
+    sign_in_as(client, officer)
+    url = f"/staff/contracts/procurements/{tender.id}"
+    dates = {
+        "publish-version": str(tender.version),
+        "publish-published_on": ["12", "6", "2023"],
+        "publish-closes_on": ["11", "8", "2023"],
+        "publish-quality_weight": "70",
+    }
+    nospec = post_form(client, f"{url}/publish", dates, token_from=url)
+    assert nospec.status_code == 400 and "Upload the specification" in nospec.get_data(as_text=True)
+    token = client.get(url).get_data(as_text=True)
+    from tests.conftest import CSRF_RE
+
+    uploaded = client.post(
+        f"{url}/specification",
+        data={
+            "csrf_token": CSRF_RE.search(token).group(1),
+            "specification-document": (io.BytesIO(PDF), "spec.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 302
+    db.session.expire_all()
+    backwards = post_form(
+        client,
+        f"{url}/publish",
+        {**dates, "publish-version": str(tender.version), "publish-closes_on": ["1", "6", "2023"]},
+        token_from=url,
+    )
+    assert backwards.status_code == 400 and "closing date must be after" in backwards.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert tender.status is ProcurementStatus.PLANNING
+    weight = post_form(
+        client,
+        f"{url}/publish",
+        {**dates, "publish-version": str(tender.version), "publish-quality_weight": "101"},
+        token_from=url,
+    )
+    assert weight.status_code == 400
+    ok = post_form(
+        client, f"{url}/publish", {**dates, "publish-version": str(tender.version)}, token_from=url
+    )
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert (
+        tender.status is ProcurementStatus.PUBLISHED and tender.specification.filename == "spec.pdf"
+    )
+
+
+def test_bids_are_recorded_once_per_bidder_within_the_dates(client, ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = recommissioning(officer)
+    tender.published_on, tender.closes_on = dt.date(2023, 6, 12), dt.date(2023, 8, 11)
+    fire(officer, tender, "publish")
+    db.session.commit()
+    sign_in_as(client, officer)
+    url = f"/staff/contracts/procurements/{tender.id}"
+    bid = {
+        "bid-bidder": "Catch22",
+        "bid-price": "2,500,000",
+        "bid-received_on": ["10", "8", "2023"],
+    }
+    assert post_form(client, f"{url}/bids", bid, token_from=url).status_code == 302
+    again = post_form(client, f"{url}/bids", bid, token_from=url)
+    assert again.status_code == 400 and "has already bid" in again.get_data(as_text=True)
+    late = post_form(
+        client,
+        f"{url}/bids",
+        {**bid, "bid-bidder": "Late Ltd", "bid-received_on": ["12", "8", "2023"]},
+        token_from=url,
+    )
+    assert late.status_code == 400 and "after the closing date" in late.get_data(as_text=True)
+    db.session.expire_all()
+    assert [(b.bidder.name, b.price_pence) for b in tender.bids] == [("Catch22", 250_000_000)]
+
+
+def test_procurements_are_not_for_community_users(client, ctx):
+    from tests.conftest import make_member
+
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = recommissioning(officer)
+    sign_in_as(client, make_member(make_organisation("Catch22 members"), "x@catch22.example.org"))
+    assert client.get(f"/staff/contracts/procurements/{tender.id}").status_code == 403
+    assert client.get("/staff/contracts/procurements/99999").status_code == 403

@@ -1,0 +1,109 @@
+"""The engine's rules for Community Safety Partnership money: allocations within the
+programme's budget for the year, and a CSP's approved plan within its confirmed allocation."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from grants.extensions import db
+from grants.models import Application, ApplicationStatus, ProgrammeBudget, ProgrammeKind, Round
+from grants.models.csp import CspAllocation, CspAllocationStatus
+from workflows.declaration import Move
+
+
+def _pounds(pence: int) -> str:
+    sign = "-" if pence < 0 else ""
+    return f"{sign}£{abs(pence) / 100:,.2f}"
+
+
+def _year_label(year: int) -> str:
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def budget_for(programme_id: int, year: int) -> int | None:
+    return db.session.scalar(
+        select(ProgrammeBudget.amount_pence).where(
+            ProgrammeBudget.programme_id == programme_id, ProgrammeBudget.financial_year == year
+        )
+    )
+
+
+def allocations_total(programme_id: int, year: int) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(CspAllocation.amount_pence), 0)).where(
+            CspAllocation.programme_id == programme_id, CspAllocation.financial_year == year
+        )
+    )
+
+
+def within_programme_budget(move: Move) -> str | None:
+    """The year's allocations, all of them, never add up to more than the programme's budget
+    for the year: checked as each is confirmed."""
+    allocation = move.obj
+    year = allocation.financial_year
+    budget = budget_for(allocation.programme_id, year)
+    if budget is None:
+        return f"The programme has no budget for {_year_label(year)}: set one first"
+    total = allocations_total(allocation.programme_id, year)
+    if total > budget:
+        return (
+            f"The allocations for {_year_label(year)} add up to {_pounds(total)}, which is "
+            f"{_pounds(total - budget)} more than the budget of {_pounds(budget)}"
+        )
+    return None
+
+
+def amount_given(move: Move) -> str | None:
+    amount = move.payload.get("amount_pence")
+    if not isinstance(amount, int) or amount < 0:
+        return "Enter the allocation in whole pence"
+    return None
+
+
+def confirmed_allocation(programme_id: int, organisation_id: int, year: int) -> int | None:
+    return db.session.scalar(
+        select(CspAllocation.amount_pence).where(
+            CspAllocation.programme_id == programme_id,
+            CspAllocation.organisation_id == organisation_id,
+            CspAllocation.financial_year == year,
+            CspAllocation.status == CspAllocationStatus.CONFIRMED,
+        )
+    )
+
+
+def within_csp_allocation(move: Move) -> str | None:
+    """For a CSP's annual plan: the amount approved, with the partnership's other approved
+    plans for the year, is within its confirmed allocation for the year. Other programmes'
+    applications pass untouched. A guard on the application's ``approve``."""
+    application = move.obj
+    round_ = application.round
+    if round_.programme.kind is not ProgrammeKind.CSP_ALLOCATION:
+        return None
+    amount = move.payload.get("amount_pence")
+    if not isinstance(amount, int):
+        return None  # approved_amount_fits says what is wrong with it
+    year = round_.financial_year
+    allocation = confirmed_allocation(round_.programme_id, application.organisation_id, year)
+    if allocation is None:
+        return (
+            f"The partnership has no confirmed allocation for {_year_label(year)}: confirm the "
+            "year's allocations before approving its plan"
+        )
+    approved = db.session.scalar(
+        select(func.coalesce(func.sum(Application.amount_approved_pence), 0))
+        .join(Round, Round.id == Application.round_id)
+        .where(
+            Round.programme_id == round_.programme_id,
+            Round.financial_year == year,
+            Application.organisation_id == application.organisation_id,
+            Application.status == ApplicationStatus.APPROVED,
+            Application.id != application.id,
+        )
+    )
+    if approved + amount > allocation:
+        left = max(allocation - approved, 0)
+        return (
+            f"This is more than the partnership's allocation for {_year_label(year)} allows: "
+            f"{_pounds(left)} of {_pounds(allocation)} is left"
+        )
+    return None
