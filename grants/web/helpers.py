@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request
@@ -36,3 +38,26 @@ def safe_next(target: str | None, default: str) -> str:
     if "\\" in target:
         return default
     return target
+
+
+def pagination(
+    page: int, pages: int, url: Callable[[int], str], label: str
+) -> dict[str, Any] | None:
+    """Parameters for GOV.UK's pagination component: the first and last pages, the current one
+    and its neighbours, with ellipses for the gaps; None when everything fits on one page.
+    ``url`` gives the address of a page by its number; ``label`` names the landmark, e.g.
+    "Pages of awards"."""
+    if pages <= 1:
+        return None
+    shown = sorted({1, pages, page - 1, page, page + 1})
+    items: list[dict[str, Any]] = []
+    for number in (n for n in shown if 1 <= n <= pages):
+        if items and number > items[-1]["number"] + 1:
+            items.append({"ellipsis": True, "number": number - 1})
+        items.append({"number": number, "href": url(number), "current": number == page})
+    params: dict[str, Any] = {"items": items, "landmarkLabel": label}
+    if page > 1:
+        params["previous"] = {"href": url(page - 1)}
+    if page < pages:
+        params["next"] = {"href": url(page + 1)}
+    return params

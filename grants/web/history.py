@@ -23,7 +23,7 @@ from forms.history import AsAtFilterForm, AsAtForm, DossierForm
 from grants.policy import FINANCE_READERS, allow
 from grants.services import dossier, history
 from grants.services.errors import NotFound, ServiceError
-from grants.web.helpers import show_error
+from grants.web.helpers import pagination, show_error
 
 bp = Blueprint("history", __name__, url_prefix="/finance")
 
@@ -228,19 +228,4 @@ def _page_arg(number: int) -> dict[str, int]:
 
 
 def _pagination(found: history.HistoryPage, url: Callable[[int], str]) -> dict[str, Any] | None:
-    """GOV.UK pagination: the first and last pages, the current one and its neighbours, with
-    ellipses for the gaps."""
-    if found.pages <= 1:
-        return None
-    shown = sorted({1, found.pages, found.page - 1, found.page, found.page + 1})
-    items: list[dict[str, Any]] = []
-    for number in (n for n in shown if 1 <= n <= found.pages):
-        if items and number > items[-1]["number"] + 1:
-            items.append({"ellipsis": True, "number": number - 1})
-        items.append({"number": number, "href": url(number), "current": number == found.page})
-    params: dict[str, Any] = {"items": items, "landmarkLabel": "Pages of the history"}
-    if found.page > 1:
-        params["previous"] = {"href": url(found.page - 1)}
-    if found.page < found.pages:
-        params["next"] = {"href": url(found.page + 1)}
-    return params
+    return pagination(found.page, found.pages, url, "Pages of the history")

@@ -28,7 +28,7 @@ from forms.queue import AssignForm, QueueFilterForm
 from grants.policy import ANY_STAFF, allow
 from grants.services import queue
 from grants.services.errors import NotFound, ServiceError
-from grants.web.helpers import show_error
+from grants.web.helpers import pagination, show_error
 
 bp = Blueprint("queue", __name__, url_prefix="/staff")
 
@@ -149,21 +149,6 @@ def _queue_url(round_id: int) -> Callable[..., str]:
 
 
 def _pagination(result: queue.QueuePage, queue_url: Callable[..., str]) -> dict[str, Any] | None:
-    """GOV.UK pagination: the first and last pages, the current one and its neighbours, with
-    ellipses for the gaps."""
-    if result.pages <= 1:
-        return None
-    shown = sorted({1, result.pages, result.page - 1, result.page, result.page + 1})
-    items: list[dict[str, Any]] = []
-    for number in (n for n in shown if 1 <= n <= result.pages):
-        if items and number > items[-1]["number"] + 1:
-            items.append({"ellipsis": True, "number": number - 1})
-        items.append(
-            {"number": number, "href": queue_url(page=number), "current": number == result.page}
-        )
-    params: dict[str, Any] = {"items": items, "landmarkLabel": "Pages of applications"}
-    if result.page > 1:
-        params["previous"] = {"href": queue_url(page=result.page - 1)}
-    if result.page < result.pages:
-        params["next"] = {"href": queue_url(page=result.page + 1)}
-    return params
+    return pagination(
+        result.page, result.pages, lambda n: queue_url(page=n), "Pages of applications"
+    )

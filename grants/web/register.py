@@ -20,7 +20,7 @@ from grants.policy import PUBLIC, allow
 from grants.services import decisions_register as register
 from grants.services import threesixty
 from grants.services.errors import NotFound, ServiceError
-from grants.web.helpers import show_error
+from grants.web.helpers import pagination, show_error
 
 bp = Blueprint("register", __name__, url_prefix="/decisions")
 
@@ -165,20 +165,4 @@ def _feed_body(result: register.RegisterPage) -> dict[str, Any]:
 
 
 def _pagination(result: register.RegisterPage) -> dict[str, Any] | None:
-    """GOV.UK pagination: the first and last pages, the current one and its neighbours."""
-    if result.pages <= 1:
-        return None
-    shown = sorted({1, result.pages, result.page - 1, result.page, result.page + 1})
-    items: list[dict[str, Any]] = []
-    for number in (n for n in shown if 1 <= n <= result.pages):
-        if items and number > items[-1]["number"] + 1:
-            items.append({"ellipsis": True, "number": number - 1})
-        items.append(
-            {"number": number, "href": _page_url(number), "current": number == result.page}
-        )
-    params: dict[str, Any] = {"items": items, "landmarkLabel": "Pages of decisions"}
-    if result.previous_page:
-        params["previous"] = {"href": _page_url(result.previous_page)}
-    if result.next_page:
-        params["next"] = {"href": _page_url(result.next_page)}
-    return params
+    return pagination(result.page, result.pages, _page_url, "Pages of decisions")
