@@ -5,11 +5,7 @@ in its state."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from grants.extensions import db
 from grants.models import Award, AwardRating, AwardStatus, PaymentStatus, Rag, ReturnStatus
-from grants.models.bids import FunderVariation, FunderVariationStatus, PartnerReduction
 from workflows.declaration import (
     APPLICANT,
     DECISION_MAKER,
@@ -41,8 +37,8 @@ RELEASED = {S.DECLINED, S.LAPSED}
 
 def within_intervention_budget(move: Move) -> str | None:
     """A partner award issued from an intervention of a bid, with the intervention's other
-    awards, never goes beyond the intervention's budget in any financial year (less any
-    reductions approved after the funder lowered its cap)."""
+    awards, never goes beyond the intervention's budget in any financial year. (A reduction
+    approved after the funder lowered its cap lowers both the budget and the award's year.)"""
     award = move.obj
     intervention = award.intervention
     if intervention is None:
@@ -56,7 +52,7 @@ def within_intervention_budget(move: Move) -> str | None:
         if year.financial_year not in budgets:
             return f"{intervention.title} has no budget in {label}"
         committed = sum(
-            y.amount_pence - _reduced(a.id, y.financial_year)
+            y.amount_pence
             for a in others
             for y in a.years
             if y.financial_year == year.financial_year
@@ -67,20 +63,6 @@ def within_intervention_budget(move: Move) -> str | None:
                 "partner awards never go beyond the intervention's budget in a year"
             )
     return None
-
-
-def _reduced(award_id: int | None, financial_year: int) -> int:
-    if award_id is None:
-        return 0
-    return db.session.scalar(
-        select(func.coalesce(func.sum(PartnerReduction.reduction_pence), 0))
-        .join(FunderVariation, FunderVariation.id == PartnerReduction.funder_variation_id)
-        .where(
-            PartnerReduction.award_id == award_id,
-            PartnerReduction.financial_year == financial_year,
-            FunderVariation.decision == FunderVariationStatus.APPROVED,
-        )
-    )
 
 
 def offer_not_expired(move: Move) -> str | None:
@@ -150,6 +132,38 @@ def record_rating(move: Move) -> None:
     )
 
 
+def reduction_fits(move: Move) -> str | None:
+    """A reduction of one financial year's amount: more than nothing, a year the award has,
+    and never below what is already claimed, approved or paid in that year."""
+    amount = move.payload.get("reduction_pence")
+    if not isinstance(amount, int) or amount <= 0:
+        return "Enter the reduction in whole pence, more than 0"
+    year = next(
+        (y for y in move.obj.years if y.financial_year == move.payload.get("financial_year")),
+        None,
+    )
+    if year is None:
+        return "The award has no amount in that financial year"
+    committed = sum(
+        p.amount_pence
+        for p in move.obj.payments
+        if p.financial_year == year.financial_year
+        and p.status in (PaymentStatus.CLAIMED, PaymentStatus.APPROVED, PaymentStatus.PAID)
+    )
+    if year.amount_pence - amount < committed:
+        return "The reduction would take the year below what has already been claimed or paid"
+    return None
+
+
+def apply_reduction(move: Move) -> None:
+    """Scheduled payments are left as they are: the payment guards never let the year's
+    payments go beyond its reduced amount."""
+    amount = move.payload["reduction_pence"]
+    year = next(y for y in move.obj.years if y.financial_year == move.payload["financial_year"])
+    year.amount_pence -= amount
+    move.obj.amount_pence -= amount
+
+
 def record_clawback(move: Move) -> None:
     move.obj.clawback_pence = move.payload.get("clawback_pence", 0)
 
@@ -187,6 +201,13 @@ LIFECYCLE = Lifecycle(
           "Terminate", guards=[clawback_within_paid], effect=record_clawback,
           requires={"reason": "Enter why the award is terminated"}),
         t("close", S.ACTIVE, S.CLOSED, [OFFICER], "Close the award", guards=[everything_in]),
+        # A year's amount lowered, e.g. when the funder of a partner award lowers its cap.
+        t("reduce", [S.OFFERED, S.ACCEPTED, S.ACTIVE, S.SUSPENDED], STAYS,
+          [OFFICER, DECISION_MAKER], "Reduce the award", guards=[reduction_fits],
+          effect=apply_reduction, jobs=["agreement.render"],  # the agreement, as it now stands
+          requires={"financial_year": "Choose the financial year to reduce",
+                    "reduction_pence": "Enter the reduction",
+                    "reason": "Enter why the award is reduced"}),
         # A rating is a move so it is checked by the engine and kept in the ledger; the award
         # stays in whichever state it was rated in.
         t("rate", [S.ACCEPTED, S.ACTIVE, S.SUSPENDED], STAYS, [OFFICER, DECISION_MAKER],

@@ -54,8 +54,9 @@ OPEN = frozenset({S.OFFERED, S.ACCEPTED, S.ACTIVE, S.SUSPENDED})
 LIST_ORDER = (
     S.SUSPENDED, S.ACTIVE, S.ACCEPTED, S.OFFERED, S.CLOSED, S.TERMINATED, S.LAPSED, S.DECLINED,
 )  # fmt: skip
-# Moves made with their own form on the award page rather than a button.
-OWN_FORMS = frozenset({"rate"})
+# Moves made with their own form on the award page rather than a button, or elsewhere:
+# a reduction follows the decision on a funder's lowered cap (grants/services/bids.py).
+OWN_FORMS = frozenset({"rate", "reduce"})
 RAG_CHOICES = tuple((rag.value, rag.label) for rag in Rag)
 RATED = ("delivery", "spend", "risk")
 NOT_DUE_YET = frozenset({ReturnStatus.SCHEDULED, ReturnStatus.OPEN})

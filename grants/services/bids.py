@@ -289,6 +289,14 @@ def decide_funder_variation(
             if reduction.variation is not None:
                 fire(user, reduction.variation, trigger, reason=reason)
             if approve:
+                fire(
+                    user,
+                    reduction.award,
+                    "reduce",
+                    financial_year=reduction.financial_year,
+                    reduction_pence=reduction.reduction_pence,
+                    reason=reason,
+                )
                 intervention = reduction.award.intervention
                 budget = next(
                     y for y in intervention.years if y.financial_year == reduction.financial_year

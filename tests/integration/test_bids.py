@@ -5,9 +5,18 @@ partner awards, and partner awards hidden from other organisations."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import Award, ExternalBid, MembershipRole, Programme, ProgrammeKind, StaffRole
+from grants.models import (
+    AuditEvent,
+    Award,
+    ExternalBid,
+    MembershipRole,
+    Programme,
+    ProgrammeKind,
+    StaffRole,
+)
 from grants.models.bids import (
     BidProposal,
     FunderVariationStatus,
@@ -158,6 +167,13 @@ def test_a_lowered_cap_is_proposed_down_to_the_partner_awards_and_approval_appli
     assert variation.decision is FunderVariationStatus.APPROVED
     assert all(r.variation.status.value == "approved" for r in variation.reductions)
     assert world["intervention"].years[1].budget_pence == 160_000
+    # Each partner award is reduced through the engine, its year and total alike.
+    assert (big.amount_pence, big.years[0].amount_pence) == (120_000, 120_000)
+    assert (small.amount_pence, small.years[0].amount_pence) == (40_000, 40_000)
+    reduce_events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "award", AuditEvent.action == "reduce")
+    ).all()
+    assert sorted(e.object_id for e in reduce_events) == sorted([big.id, small.id])
     # The freed money cannot be awarded again: the intervention is at its new budget.
     with pytest.raises(ServiceError, match="budget"):
         bids.issue_partner_award(officer, world["intervention"].id, "Refill", {2024: 1})

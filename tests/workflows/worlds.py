@@ -242,6 +242,8 @@ def payload_for(trigger: str, world: World) -> dict[str, Any]:
         "delivery": "green",
         "spend": "amber",
         "risk": "red",
+        "financial_year": 2026,
+        "reduction_pence": 1_000,
     }
 
 
