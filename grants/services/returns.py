@@ -35,6 +35,7 @@ from grants.models import (
     ReturnStatus,
     User,
 )
+from grants.models.bids import InterventionOutput, PartnerOutputReport
 from grants.policy import visible_documents, visible_organisations, visible_returns
 from grants.services import documents
 from grants.services.errors import NotFound, ServiceError
@@ -138,7 +139,10 @@ class SpendLine:
 
 @dataclass(frozen=True)
 class OutputLine:
-    target: OutputTarget
+    # The application's output target, or for a Safer Streets partner award the output of the
+    # intervention it delivers (e.g. 100 homes target-hardened): both have a description and
+    # a target.
+    target: OutputTarget | InterventionOutput
     achieved: int | None
 
 
@@ -169,7 +173,7 @@ def return_details(user: User, return_id: int, today: dt.date | None = None) -> 
     reported against it so far, the evidence, and whether it is overdue or can be changed."""
     found = return_for(user, return_id)
     spent = {row.budget_line_id: row.spent_pence for row in found.spend}
-    achieved = {row.output_target_id: row.achieved for row in found.outputs}
+    achieved = _achieved(found)
     return ReturnDetails(
         monitoring_return=found,
         spend=[SpendLine(line, spent.get(line.id)) for line in _budget_lines(found)],
@@ -197,11 +201,29 @@ def _budget_lines(return_: MonitoringReturn) -> list[BudgetLine]:
     return sorted(application.budget_lines, key=lambda line: (line.position, line.id))
 
 
-def _targets(return_: MonitoringReturn) -> list[OutputTarget]:
+def _targets(return_: MonitoringReturn) -> list[OutputTarget] | list[InterventionOutput]:
+    intervention = return_.award.intervention
+    if intervention is not None:
+        # A delivery partner reports against the intervention it delivers.
+        return sorted(intervention.outputs, key=lambda output: (output.position, output.id))
     application = return_.award.application
     if application is None:
         return []
     return sorted(application.output_targets, key=lambda target: (target.position, target.id))
+
+
+def _partner_reports(return_: MonitoringReturn) -> list[PartnerOutputReport]:
+    return list(
+        db.session.scalars(
+            select(PartnerOutputReport).where(PartnerOutputReport.return_id == return_.id)
+        )
+    )
+
+
+def _achieved(return_: MonitoringReturn) -> dict[int, int]:
+    if return_.award.intervention is not None:
+        return {r.intervention_output_id: r.achieved for r in _partner_reports(return_)}
+    return {row.output_target_id: row.achieved for row in return_.outputs}
 
 
 # Changing -----------------------------------------------------------------------------------
@@ -306,6 +328,8 @@ def _set_spend(return_: MonitoringReturn, spend: Mapping[int, int]) -> bool:
 
 
 def _set_outputs(return_: MonitoringReturn, achieved: Mapping[int, int]) -> bool:
+    if return_.award.intervention is not None:
+        return _set_partner_outputs(return_, achieved)
     return _sync(
         return_.outputs,
         achieved,
@@ -313,6 +337,28 @@ def _set_outputs(return_: MonitoringReturn, achieved: Mapping[int, int]) -> bool
         value="achieved",
         make=lambda target_id, number: ReturnOutput(output_target_id=target_id, achieved=number),
     )
+
+
+def _set_partner_outputs(return_: MonitoringReturn, achieved: Mapping[int, int]) -> bool:
+    reports = _partner_reports(return_)
+    before = {r.intervention_output_id: r.achieved for r in reports}
+    kept = list(reports)
+    changed = _sync(
+        kept,
+        achieved,
+        key="intervention_output_id",
+        value="achieved",
+        make=lambda output_id, number: PartnerOutputReport(
+            return_id=return_.id, intervention_output_id=output_id, achieved=number
+        ),
+    )
+    for report in reports:
+        if report not in kept:
+            db.session.delete(report)
+    for report in kept:
+        if report not in reports:
+            db.session.add(report)
+    return changed or before != {r.intervention_output_id: r.achieved for r in kept}
 
 
 def _sync(
