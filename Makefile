@@ -54,10 +54,15 @@ test: test-deps
 	scripts/test-services.sh start "$$run_dir/env"
 	. "$$run_dir/env"
 	unset TEST_DATABASE_URL
+	# Tiers 1 and 2 share nothing but the services (each has its own database and temporary
+	# folders), so they run side by side on the two cores; tier 1's output follows tier 2's.
+	echo "==> tiers 1 and 2 side by side: SQLite and PostgreSQL (all but browser tests)"
+	$(PYTEST) -m "not browser and not postgres" > "$$run_dir/tier1.log" 2>&1 & tier1=$$!
+	TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(PYTEST) -m "not browser" && tier2=0 || tier2=$$?
+	wait $$tier1 && tier1=0 || tier1=$$?
 	echo "==> tier 1: SQLite (all but browser tests)"
-	$(PYTEST) -m "not browser and not postgres"
-	echo "==> tier 2: PostgreSQL (all but browser tests)"
-	TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(PYTEST) -m "not browser"
+	cat "$$run_dir/tier1.log"
+	test $$tier1 -eq 0 -a $$tier2 -eq 0
 	echo "==> tier 3: browser (Chromium, axe)"
 	$(PYTEST) -m browser tests/browser
 	echo "==> all tiers passed in $$((SECONDS - start)) s"

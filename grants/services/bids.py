@@ -159,18 +159,9 @@ class ProposedReduction:
 
 
 def committed_in_year(award: Award, financial_year: int) -> int:
-    """What a partner award holds in a year, less approved reductions."""
-    held = sum(y.amount_pence for y in award.years if y.financial_year == financial_year)
-    reduced = db.session.scalar(
-        select(func.coalesce(func.sum(PartnerReduction.reduction_pence), 0))
-        .join(FunderVariation)
-        .where(
-            PartnerReduction.award_id == award.id,
-            PartnerReduction.financial_year == financial_year,
-            FunderVariation.decision == FunderVariationStatus.APPROVED,
-        )
-    )
-    return held - reduced
+    """What a partner award holds in a year (approved reductions have already lowered it:
+    the award's ``reduce`` move)."""
+    return sum(y.amount_pence for y in award.years if y.financial_year == financial_year)
 
 
 def proposed_reductions(
