@@ -87,6 +87,17 @@ def test_plain_dates_and_date_times_both_validate_offline():
     assert threesixty.schema_errors(package(valid_grant(awardDate="9 November 2026")))
 
 
+def test_a_grant_repeated_exactly_is_a_schema_error_however_many_there_are():
+    # The package schema's uniqueItems, checked in linear time (jsonschema's own check compares
+    # every pair of objects and never finishes on 100,000 grants); 6400 and 6400.0 are equal.
+    distinct = [valid_grant(id=f"360G-pcc-llr-{n}") for n in range(2_000)]
+    assert threesixty.schema_errors(package(*distinct)) == []
+    repeated = [*distinct, valid_grant(id="360G-pcc-llr-7", amountAwarded=6400.0)]
+    assert messages(threesixty.schema_errors(package(*repeated))) == [
+        "grants: item 2001 repeats an earlier item exactly"
+    ]
+
+
 def test_an_empty_file_is_a_schema_error():
     assert messages(threesixty.schema_errors({"grants": []})) == ["grants: [] should be non-empty"]
 
