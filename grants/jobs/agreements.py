@@ -15,6 +15,7 @@ from sqlalchemy import select
 from grants.extensions import db
 from grants.jobs.registry import handler
 from grants.models import AuditEvent, Award, Document, ScanStatus
+from grants.services.threesixty import recipient_identifier
 
 AGREEMENT_PURPOSE = "grant_agreement"
 
@@ -66,6 +67,8 @@ def agreement_pdf(award: Award, document_version: int = 1) -> bytes:
         "agreements/agreement.html",
         award=award,
         organisation=award.organisation,
+        # The same org-id as the published 360Giving data gives the organisation.
+        organisation_identifier=recipient_identifier(award.organisation),
         document_version=document_version,
         commissioner=f"Office of the {current_app.config['SERVICE_OWNER']}",
     )

@@ -65,17 +65,6 @@ class Organisation(TimestampMixin, Base):
         back_populates="organisation", cascade="all, delete-orphan"
     )
 
-    @property
-    def org_identifier(self) -> str:
-        """The organisation's identifier in org-id.guide form, as 360Giving expects."""
-        if self.charity_number:
-            return f"GB-CHC-{self.charity_number}"
-        if self.company_number:
-            return f"GB-COH-{self.company_number}"
-        if self.local_authority_code and self.org_type is OrganisationType.LOCAL_AUTHORITY:
-            return f"GB-LAE-{self.local_authority_code}"
-        return f"360G-pcc-llr-org-{self.id}"
-
 
 class Membership(TimestampMixin, Base):
     __tablename__ = "memberships"

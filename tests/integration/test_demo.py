@@ -47,6 +47,7 @@ from grants.models import (
 from grants.security import totp
 from grants.services.assessment import CHECKS, mean_percent, moderation, ranking
 from grants.services.programmes import open_rounds_summary
+from grants.services.threesixty import recipient_identifier
 from tests.conftest import post_form
 from workflows.registry import BY_NAME
 
@@ -119,7 +120,8 @@ def test_load_builds_the_llr_world(app, ctx):
     assert codes["Safer Leicester Partnership"] == "E06000016"
     assert codes["Safer Rutland Partnership"] == "E06000017"
     catch22 = db.session.scalars(select(Organisation).where(Organisation.name == "Catch22")).one()
-    assert catch22.org_identifier == "GB-CHC-1124127" and catch22.company_number == "06577534"
+    assert recipient_identifier(catch22) == "GB-CHC-1124127"
+    assert catch22.company_number == "06577534"
 
     councils = db.session.scalars(
         select(Organisation.name).where(Organisation.org_type == OrganisationType.LOCAL_AUTHORITY)

@@ -17,6 +17,7 @@ from grants.models import (
     User,
 )
 from grants.security import totp
+from grants.services.threesixty import recipient_identifier
 from tests.conftest import (
     PASSWORD,
     csrf_token,
@@ -67,7 +68,7 @@ def test_registering_a_charity_records_its_number_and_optional_password(app, cli
     with app.app_context():
         organisation = db.session.scalar(select(Organisation))
         assert organisation.org_type is OrganisationType.REGISTERED_CHARITY
-        assert organisation.org_identifier == "GB-CHC-1124127"
+        assert recipient_identifier(organisation) == "GB-CHC-1124127"
     signed_in = post_form(
         app.test_client(),
         "/sign-in/password",
