@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from grants.extensions import db
+from grants.filters import pounds
 from grants.models import (
     Application,
     ApplicationStatus,
@@ -115,8 +116,7 @@ def within_authority(move: Move) -> str | None:
     amount = move.payload.get("amount_pence")
     over_limit = limit is not None and isinstance(amount, int) and amount > limit
     if over_limit and move.role != DECISION_MAKER:
-        pounds = f"£{limit / 100:,.2f}".replace(".00", "")
-        return f"Only a decision maker can approve more than {pounds}"
+        return f"Only a decision maker can approve more than {pounds(limit, whole=True)}"
     return None
 
 
@@ -135,7 +135,7 @@ def within_remaining_budget(move: Move) -> str | None:
     )
     if committed + amount > round_.budget_pence + round_.budget_tolerance_pence:
         left = max(round_.budget_pence + round_.budget_tolerance_pence - committed, 0)
-        return f"This is more than the round has left: £{left / 100:,.2f}"
+        return f"This is more than the round has left: {pounds(left)}"
     return None
 
 

@@ -5,6 +5,7 @@ in its state."""
 
 from __future__ import annotations
 
+from grants.filters import financial_year
 from grants.models import Award, AwardRating, AwardStatus, PaymentStatus, Rag, ReturnStatus
 from workflows.declaration import (
     APPLICANT,
@@ -48,7 +49,7 @@ def within_intervention_budget(move: Move) -> str | None:
     budgets = {year.financial_year: year.budget_pence for year in intervention.years}
     others = [a for a in intervention.awards if a is not award and a.status not in RELEASED]
     for year in award.years:
-        label = f"{year.financial_year}/{(year.financial_year + 1) % 100:02d}"
+        label = financial_year(year.financial_year)
         if year.financial_year not in budgets:
             return f"{intervention.title} has no budget in {label}"
         committed = sum(

@@ -6,18 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from grants.extensions import db
+from grants.filters import financial_year, pounds
 from grants.models import Application, ApplicationStatus, ProgrammeBudget, ProgrammeKind, Round
 from grants.models.csp import CspAllocation, CspAllocationStatus
 from workflows.declaration import Move
-
-
-def _pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    return f"{sign}£{abs(pence) / 100:,.2f}"
-
-
-def _year_label(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
 
 
 def budget_for(programme_id: int, year: int) -> int | None:
@@ -43,12 +35,12 @@ def within_programme_budget(move: Move) -> str | None:
     year = allocation.financial_year
     budget = budget_for(allocation.programme_id, year)
     if budget is None:
-        return f"The programme has no budget for {_year_label(year)}: set one first"
+        return f"The programme has no budget for {financial_year(year)}: set one first"
     total = allocations_total(allocation.programme_id, year)
     if total > budget:
         return (
-            f"The allocations for {_year_label(year)} add up to {_pounds(total)}, which is "
-            f"{_pounds(total - budget)} more than the budget of {_pounds(budget)}"
+            f"The allocations for {financial_year(year)} add up to {pounds(total)}, which is "
+            f"{pounds(total - budget)} more than the budget of {pounds(budget)}"
         )
     return None
 
@@ -86,7 +78,7 @@ def within_csp_allocation(move: Move) -> str | None:
     allocation = confirmed_allocation(round_.programme_id, application.organisation_id, year)
     if allocation is None:
         return (
-            f"The partnership has no confirmed allocation for {_year_label(year)}: confirm the "
+            f"The partnership has no confirmed allocation for {financial_year(year)}: confirm the "
             "year's allocations before approving its plan"
         )
     approved = db.session.scalar(
@@ -103,7 +95,7 @@ def within_csp_allocation(move: Move) -> str | None:
     if approved + amount > allocation:
         left = max(allocation - approved, 0)
         return (
-            f"This is more than the partnership's allocation for {_year_label(year)} allows: "
-            f"{_pounds(left)} of {_pounds(allocation)} is left"
+            f"This is more than the partnership's allocation for {financial_year(year)} allows: "
+            f"{pounds(left)} of {pounds(allocation)} is left"
         )
     return None

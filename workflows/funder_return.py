@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from grants.filters import financial_year as financial_year_label
 from grants.models.bids import FunderReturn, FunderReturnStatus
 from workflows.declaration import DECISION_MAKER, OFFICER, Lifecycle, Move
 from workflows.declaration import transition as t
@@ -13,10 +14,6 @@ from workflows.declaration import transition as t
 S = FunderReturnStatus
 # Returns whose claims count against the funder's award (drafts and reviewed ones claim nothing).
 CLAIMING = {S.SIGNED_OFF, S.SUBMITTED}
-
-
-def year_label(financial_year: int) -> str:
-    return f"{financial_year}/{(financial_year + 1) % 100:02d}"
 
 
 def has_a_narrative(move: Move) -> str | None:
@@ -48,7 +45,7 @@ def claims_within_award_per_year(move: Move) -> str | None:
         if claimed[proposal.id] > awarded:
             return (
                 f"{proposal.title}: this would claim more from the funder than it awarded for "
-                f"{year_label(year)}"
+                f"{financial_year_label(year)}"
             )
     return None
 

@@ -3,6 +3,7 @@ money over, reallocating it or clawing it back, with an amount and the reason.""
 
 from __future__ import annotations
 
+from grants.filters import pounds
 from grants.models.csp import CspUnderspend, UnderspendStatus
 from workflows.declaration import DECISION_MAKER, OFFICER, SYSTEM, Lifecycle, Move, Transition
 from workflows.declaration import transition as t
@@ -28,7 +29,7 @@ def amount_within_forecast(move: Move) -> str | None:
         return "Enter the amount in whole pence"
     if amount > move.obj.forecast_unspent_pence:
         forecast = move.obj.forecast_unspent_pence
-        return f"The amount cannot be more than the forecast unspent of £{forecast / 100:,.2f}"
+        return f"The amount cannot be more than the forecast unspent of {pounds(forecast)}"
     return None
 
 

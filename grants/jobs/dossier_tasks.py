@@ -38,6 +38,7 @@ from grants.models import (
     Variation,
     utcnow,
 )
+from grants.spreadsheets import safe_text
 from workflows import application_form
 from workflows.ledger import row_to_event
 
@@ -370,14 +371,9 @@ def _events_csv(events: list[dict[str, Any]]) -> str:
             value = event.get(name)
             if isinstance(value, dict):
                 value = json.dumps(value, sort_keys=True)
-            row.append(_neutralised("" if value is None else str(value)))
+            row.append(safe_text("" if value is None else str(value)))
         writer.writerow(row)
     return text.getvalue()
-
-
-def _neutralised(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula is shown as text instead."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def _safe(name: str) -> str:

@@ -20,6 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from grants.calendar import london_today
 from grants.extensions import db
+from grants.filters import financial_year as year_label
+from grants.filters import pounds
 from grants.models import (
     Award,
     AwardCondition,
@@ -67,10 +69,22 @@ def bid_for(user: User, bid_id: int) -> ExternalBid:
     bid = db.session.scalar(
         select(ExternalBid)
         .options(
+            # Everything the bid's page shows, in a fixed number of statements.
             selectinload(ExternalBid.proposals)
             .selectinload(BidProposal.interventions)
             .selectinload(Intervention.awards),
+            selectinload(ExternalBid.proposals)
+            .selectinload(BidProposal.interventions)
+            .selectinload(Intervention.years),
+            selectinload(ExternalBid.proposals)
+            .selectinload(BidProposal.interventions)
+            .selectinload(Intervention.outputs),
+            selectinload(ExternalBid.proposals)
+            .selectinload(BidProposal.interventions)
+            .selectinload(Intervention.partner),
             selectinload(ExternalBid.proposals).selectinload(BidProposal.years),
+            selectinload(ExternalBid.funder_variations).selectinload(FunderVariation.proposal),
+            selectinload(ExternalBid.funder_returns),
         )
         .where(ExternalBid.id == bid_id)
     )
@@ -138,14 +152,10 @@ def record_award(
 def outcome_fields(bid: ExternalBid) -> list[tuple[str, str]]:
     """The outcome page's amounts: one per proposal and year, keyed by the proposal year."""
     return [
-        (str(year.id), f"{proposal.title}: {_year(year.financial_year)}, in pounds")
+        (str(year.id), f"{proposal.title}: {year_label(year.financial_year)}, in pounds")
         for proposal in bid.proposals
         for year in proposal.years
     ]
-
-
-def _year(financial_year: int) -> str:
-    return f"{financial_year}/{(financial_year + 1) % 100:02d}"
 
 
 # Funder variations ---------------------------------------------------------------------------
@@ -225,13 +235,13 @@ def record_funder_variation(
         recorded_by_id=user.id,
     )
     db.session.add(variation)
-    label = f"{financial_year}/{(financial_year + 1) % 100:02d}"
+    label = year_label(financial_year)
     try:
         for proposed in proposed_reductions(proposal, financial_year, new_cap_pence):
             award_variation = Variation(
                 award=proposed.award,
                 kind="budget",
-                summary=f"Reduce {label} by {proposed.reduction_pence / 100:,.2f} pounds: "
+                summary=f"Reduce {label} by {pounds(proposed.reduction_pence)}: "
                 f"the {bid.funder_name} lowered its cap for {proposal.title}",
                 reason=reason,
                 requested_by_id=user.id,

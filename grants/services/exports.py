@@ -54,14 +54,13 @@ from grants.models import (
 from grants.policy import FINANCE_READERS, visible_awards, visible_payments, visible_returns
 from grants.services import fy_ledger, tasks
 from grants.services.errors import NotFound
+from grants.spreadsheets import safe_text
 
 # More rows than this and the export runs as a background task instead of in the request.
 STREAM_LIMIT = 5_000
 # Rows fetched from the database at a time, and rows written to the response at a time.
 BATCH = 1_000
 CHUNK_BYTES = 64 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -99,12 +98,6 @@ class Export:
 
     def filename(self, extension: str) -> str:
         return f"{self.name}-{london_today().isoformat()}.{extension}"
-
-
-def neutralise(text: str) -> str:
-    """A cell a spreadsheet would run as a formula is given a leading quote, so it is text."""
-    # The first character looked up in a set: this runs for every text cell of every row.
-    return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
 def in_pounds(pence: int) -> str:
@@ -426,11 +419,7 @@ TASK_KINDS = tuple(task_kind(name, ext) for name in EXPORTS for ext in FORMATS)
 
 
 def _text(value: Cell) -> str:
-    # neutralise(), inlined: this runs for every text cell of every row.
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text[:1] in _FORMULA_FIRST else text
+    return "" if value is None else safe_text(str(value))
 
 
 def _money(value: Cell) -> str:
@@ -506,7 +495,7 @@ def write_xlsx(
                 elif column.kind is Kind.NUMBER:
                     sheet.write_number(written, index, int(value))
                 else:
-                    sheet.write_string(written, index, neutralise(str(value)))
+                    sheet.write_string(written, index, safe_text(str(value)))
             if on_row is not None:
                 on_row(written)
     finally:

@@ -37,6 +37,7 @@ from grants.models import (
 from grants.policy import MANAGING_STAFF, Rule, staff, visible_payments
 from grants.services.claims import is_claim_draft
 from grants.services.errors import NotFound, ServiceError
+from grants.spreadsheets import safe_text
 from workflows.engine import available_triggers, fire
 from workflows.errors import ChangedBySomeoneElse, WorkflowError
 
@@ -51,7 +52,6 @@ RUN_READERS: Rule = staff(
 )
 CHANGED = ChangedBySomeoneElse().message
 # A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADINGS = (
     "Payee organisation",
     "Award reference",
@@ -419,11 +419,6 @@ def payment_run(user: User, programme_id: int | None = None) -> list[RunRow]:
     return [RunRow(*row) for row in db.session.execute(_run_statement(user, programme_id))]
 
 
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula is given a leading quote, so it is text."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
 def in_pounds(pence: int) -> str:
     """12345 -> '123.45', without floats."""
     sign = "-" if pence < 0 else ""
@@ -460,5 +455,5 @@ def payment_run_csv(user: User, programme_id: int | None = None) -> Iterator[str
 
 def _csv_line(cells: Iterable[str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([neutralise(cell) for cell in cells])
+    csv.writer(buffer).writerow([safe_text(cell) for cell in cells])
     return buffer.getvalue()

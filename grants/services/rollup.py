@@ -17,8 +17,10 @@ from sqlalchemy import select
 
 from grants.calendar import financial_year_of
 from grants.extensions import db
+from grants.filters import financial_year
 from grants.models import MonitoringReturn, PaymentStatus, ReturnStatus, User
 from grants.models.bids import (
+    ExternalBid,
     FunderReturn,
     FunderReturnLine,
     FunderReturnOutput,
@@ -29,6 +31,7 @@ from grants.models.bids import (
 from grants.policy import ANY_STAFF
 from grants.services.bids import bid_for
 from grants.services.errors import NotFound, ServiceError
+from grants.spreadsheets import safe_text
 from workflows.engine import available_triggers, create, fire
 from workflows.errors import WorkflowError
 
@@ -261,20 +264,13 @@ def move_return(
     return funder_return
 
 
-def financial_year_choices(user: User, bid_id: int) -> list[int]:
-    bid = bid_for(user, bid_id)
+def financial_year_choices(bid: ExternalBid) -> list[int]:
+    """The financial years the bid's proposals cover (this year for a bid with none yet)."""
     years = {y.financial_year for p in bid.proposals for y in p.years}
     return sorted(years) or [financial_year_of(dt.date.today())]
 
 
 # Export --------------------------------------------------------------------------------------
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(text: str) -> str:
-    """Text a spreadsheet will never read as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def return_xlsx(user: User, return_id: int) -> tuple[str, bytes]:
@@ -284,7 +280,7 @@ def return_xlsx(user: User, return_id: int) -> tuple[str, bytes]:
     money = book.add_format({"num_format": "#,##0.00"})
     bold = book.add_format({"bold": True})
     bid = funder_return.bid
-    label = f"{funder_return.financial_year}/{(funder_return.financial_year + 1) % 100:02d}"
+    label = financial_year(funder_return.financial_year)
 
     def text(sheet, row: int, col: int, value: str, fmt=None) -> None:  # type: ignore[no-untyped-def]
         sheet.write_string(row, col, safe_text(value or ""), *([fmt] if fmt else []))

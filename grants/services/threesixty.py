@@ -63,6 +63,7 @@ from grants.models import (
 )
 from grants.services.errors import NotFound
 from grants.services.tasks import start_task
+from grants.spreadsheets import safe_text
 
 PUBLISH_KIND = "threesixty.publish"
 JSON_FILENAME = "360giving.json"
@@ -477,13 +478,10 @@ def _date_of(value: object) -> dt.date | None:
 
 # The flat CSV --------------------------------------------------------------------------------
 
-_UNSAFE_FIRST = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell(value: object) -> object:
-    # A spreadsheet would run a text cell starting with these as a formula.
-    if isinstance(value, str) and value.startswith(_UNSAFE_FIRST):
-        return "'" + value
+    if isinstance(value, str):
+        return safe_text(value)
     return "" if value is None else value
 
 

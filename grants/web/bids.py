@@ -70,7 +70,7 @@ def _bid_page(
     if failed is not None and failed_key in move_forms:
         move_forms[failed_key] = failed
     draft_form = draft or DraftReturnForm(prefix="draft", formdata=None)
-    draft_form.offer(rollup.financial_year_choices(g.user, bid_id))
+    draft_form.offer(rollup.financial_year_choices(found))
     page = render_template(
         "bids/bid.html",
         bid=found,
@@ -163,7 +163,7 @@ def new_funder_variation(bid_id: int) -> Response | Page:
     form = FunderVariationForm()
     form.offer(
         [(str(p.id), p.title) for p in found.proposals],
-        rollup.financial_year_choices(g.user, bid_id),
+        rollup.financial_year_choices(found),
     )
     if form.validate_on_submit():
         try:
@@ -208,7 +208,7 @@ def funder_variation(funder_variation_id: int) -> Response | Page:
 @allow(MANAGING_STAFF)
 def draft_return(bid_id: int) -> Response | Page:
     form = DraftReturnForm(prefix="draft")
-    form.offer(_or_404(rollup.financial_year_choices, g.user, bid_id))
+    form.offer(rollup.financial_year_choices(_or_404(bids.bid_for, g.user, bid_id)))
     if form.validate_on_submit():
         try:
             drafted = rollup.draft_return(

@@ -221,6 +221,43 @@ def test_a_partner_award_is_404_to_another_organisation(app, client, ctx):
 # The pages -----------------------------------------------------------------------------------
 
 
+def test_the_bid_page_runs_the_same_statements_however_many_interventions(app, client, ctx):
+    from grants.jobs.outbox import dispatch_pending
+    from tests.integration.test_queue import statements_run
+
+    world = a_bid()
+    officer, proposal_id = world["officer"], world["proposal"].id
+    bids.issue_partner_award(officer, world["intervention"].id, "A", {2023: 1_000})
+    sign_in_as(client, officer)
+    url = f"/staff/bids/{world['bid'].id}"
+
+    def statements() -> int:
+        dispatch_pending()  # the awards' agreement jobs, so only the page is counted
+        db.session.expunge_all()  # nothing already loaded in the test's shared session
+        with statements_run(app) as seen:
+            assert client.get(url).status_code == 200
+        # Housekeeping around any request (the session's last-seen time, handing on jobs the
+        # test's own moves recorded) is not the page's.
+        return len([q for q in seen if "outbox_jobs" not in q and "web_sessions" not in q])
+
+    one = statements()
+    for number in range(3):
+        partner = make_organisation(f"Partner {number}")
+        intervention = Intervention(
+            title=f"Intervention {number}",
+            partner_id=partner.id,
+            years=[InterventionYear(financial_year=2023, budget_pence=5_000)],
+            outputs=[InterventionOutput(description="Homes visited", target=10)],
+        )
+        proposal = db.session.get(BidProposal, proposal_id)
+        proposal.interventions.append(intervention)
+        db.session.commit()
+        bids.issue_partner_award(
+            db.session.merge(officer), intervention.id, f"P{number}", {2023: 500}
+        )
+    assert statements() == one
+
+
 def test_the_pages_record_an_outcome_issue_an_award_and_run_a_roll_up(client, ctx):
     from tests.conftest import post_form
 

@@ -27,6 +27,7 @@ from grants.models import (
     User,
 )
 from grants.services import exports
+from grants.spreadsheets import FORMULA_STARTS
 from tests.conftest import csrf_token, make_organisation, make_staff, sign_in_as
 from tests.integration.test_fy_ledger import World, build_world, new_award
 
@@ -201,7 +202,7 @@ def test_awards_xlsx_cells_are_typed_numbers_and_strings_never_formulas(app, wor
         for found in row:
             assert found.data_type in ("s", "n"), (found.coordinate, found.value)
             if found.data_type == "s" and found.value is not None:
-                assert not str(found.value).startswith(exports.FORMULA_STARTS), found.value
+                assert not str(found.value).startswith(FORMULA_STARTS), found.value
     by_reference = {row[0].value: row for row in rows[1:]}
     amount = by_reference["PF-1"][5]
     assert amount.data_type == "n" and amount.value == 5000

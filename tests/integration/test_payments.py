@@ -37,6 +37,7 @@ from grants.models import (
 )
 from grants.services import payments
 from grants.services.errors import ServiceError
+from grants.spreadsheets import safe_text
 from tests.conftest import (
     csrf_token,
     make_document,
@@ -529,12 +530,12 @@ def test_the_csv_neutralises_formulas_and_totals_in_pounds(finance, world):
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_every_cell_a_spreadsheet_would_run_is_made_text(start):
-    assert payments.neutralise(f"{start}SUM(A1:A9)") == f"'{start}SUM(A1:A9)"
+    assert safe_text(f"{start}SUM(A1:A9)") == f"'{start}SUM(A1:A9)"
 
 
 def test_ordinary_cells_are_left_as_they_are():
-    assert payments.neutralise("Saffron Lane Boxing Club") == "Saffron Lane Boxing Club"
-    assert payments.neutralise("") == ""
+    assert safe_text("Saffron Lane Boxing Club") == "Saffron Lane Boxing Club"
+    assert safe_text("") == ""
     assert payments.in_pounds(5) == "0.05" and payments.in_pounds(123_456_789) == "1234567.89"
 
 
