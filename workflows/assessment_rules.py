@@ -126,11 +126,14 @@ def within_remaining_budget(move: Move) -> str | None:
     amount = move.payload.get("amount_pence")
     if not isinstance(amount, int):
         return None
-    committed = db.session.scalar(
-        select(func.coalesce(func.sum(Application.amount_approved_pence), 0)).where(
-            Application.round_id == round_.id,
-            Application.status == ApplicationStatus.APPROVED,
-            Application.id != application.id,
+    # PostgreSQL's SUM is a numeric (Decimal): money is whole pence, so make it an int.
+    committed = int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Application.amount_approved_pence), 0)).where(
+                Application.round_id == round_.id,
+                Application.status == ApplicationStatus.APPROVED,
+                Application.id != application.id,
+            )
         )
     )
     if committed + amount > round_.budget_pence + round_.budget_tolerance_pence:

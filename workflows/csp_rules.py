@@ -21,9 +21,12 @@ def budget_for(programme_id: int, year: int) -> int | None:
 
 
 def allocations_total(programme_id: int, year: int) -> int:
-    return db.session.scalar(
-        select(func.coalesce(func.sum(CspAllocation.amount_pence), 0)).where(
-            CspAllocation.programme_id == programme_id, CspAllocation.financial_year == year
+    # PostgreSQL's SUM is a numeric (Decimal): money is whole pence, so make it an int.
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(CspAllocation.amount_pence), 0)).where(
+                CspAllocation.programme_id == programme_id, CspAllocation.financial_year == year
+            )
         )
     )
 
@@ -92,6 +95,7 @@ def within_csp_allocation(move: Move) -> str | None:
             Application.id != application.id,
         )
     )
+    approved = int(approved)  # a Decimal from PostgreSQL's SUM
     if approved + amount > allocation:
         left = max(allocation - approved, 0)
         return (
