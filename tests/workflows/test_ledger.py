@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import subprocess
 import sys
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
+from grants.audit import verify as verify_module
 from grants.audit.export import export_ledger
 from grants.audit.reconcile import reconcile
 from grants.audit.verify import take_checkpoint, verify_ledger
@@ -91,6 +93,60 @@ def test_changing_a_row_is_caught_at_that_row(ctx, seed):
     report = verify_ledger()
     assert not report.ok
     assert report.first_bad_seq == position
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_moving_an_events_time_by_a_microsecond_is_caught_at_that_row(ctx, seed):
+    """The database formats the time for the verifier's fast path: a change there still counts."""
+    _, count = fresh_world_with_history()
+    position = random.Random(seed).randint(1, count)
+    event = db.session.get(AuditEvent, position)
+    moved = event.occurred_at + dt.timedelta(microseconds=1)
+    db.session.rollback()
+    with db.engine.begin() as connection, triggers_bypassed(connection):
+        connection.execute(
+            update(AuditEvent).where(AuditEvent.seq == position).values(occurred_at=moved)
+        )
+    report = verify_ledger()
+    assert not report.ok
+    assert report.first_bad_seq == position
+
+
+def test_the_careful_reading_judges_when_the_fast_path_disagrees(ctx, monkeypatch):
+    """Whatever the fast path makes of a stored value, an event fails only if its careful,
+    column-by-column reading fails too: here the fast path drops the zone from every time."""
+    _, count = fresh_world_with_history(10)
+    dialect = db.engine.dialect.name
+    without_zone = {
+        "postgresql": """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')""",
+        "sqlite": "replace(occurred_at, ' ', 'T')",
+    }[dialect]
+    monkeypatch.setitem(verify_module._CANONICAL_TIME, dialect, without_zone)
+    assert verify_ledger().ok
+    with db.engine.begin() as connection, triggers_bypassed(connection):
+        connection.execute(
+            text("UPDATE audit_events SET reason = 'rewritten' WHERE seq = :s"), {"s": count - 2}
+        )
+    report = verify_ledger()
+    assert report.first_bad_seq == count - 2
+    assert "altered" in report.problems[0]
+
+
+def test_awkward_text_verifies(ctx):
+    """Quotes, backslashes, control characters, non-ASCII and JSON's line separators in what
+    people type survive the round trip through the database into the canonical bytes."""
+    world = build_world()
+    start_history(world)
+    officer, applicant = world.actors[OFFICER], world.actors[APPLICANT]
+    monitoring_return = world.objects["monitoring_return"]
+    fire(officer, monitoring_return, "open")
+    fire(applicant, monitoring_return, "submit")
+    awkward = 'Say "why" \\ then\ttab\nnew line \u2028 \x7f \x01 café 🚲 \\u0041'
+    fire(officer, monitoring_return, "send_back", reason=awkward)
+    db.session.commit()
+    assert db.session.scalar(select(AuditEvent.reason).where(AuditEvent.reason == awkward))
+    report = verify_ledger()
+    assert report.ok, report.problems
 
 
 @pytest.mark.parametrize("seed", range(6))
