@@ -1,7 +1,7 @@
 """Queue benchmark: a round's application queue through the app against the same queries run
 directly with SQLAlchemy Core, side by side in one run.
 
-    .venv/bin/python bench/queue.py [--applications 100000] [--rounds 20] [--repeats 300]
+    .venv/bin/python bench/staff_queue.py [--applications 100000] [--rounds 20] [--repeats 300]
                                     [--database-url URL]
 
 Loads N applications spread over the rounds (with their priority and place answers, a few
