@@ -140,7 +140,7 @@ def verify_ledger() -> VerifyReport:
     )
     if chain.ok:
         _check_head(report)
-    _check_checkpoints(report, checkpoints, seen)
+    _check_checkpoints(report, checkpoints, seen, reached=chain.head_seq if not chain.ok else None)
     return report
 
 
@@ -157,14 +157,21 @@ def _check_head(report: VerifyReport) -> None:
 
 
 def _check_checkpoints(
-    report: VerifyReport, checkpoints: list[Checkpoint], seen: dict[int, str]
+    report: VerifyReport,
+    checkpoints: list[Checkpoint],
+    seen: dict[int, str],
+    reached: int | None = None,
 ) -> None:
+    """``reached``: the last good event when the chain broke; checkpoints beyond it cannot be
+    compared (verification stops at the first bad event), so they are not reported as missing."""
     public_key = load_or_create_key(current_app.config["AUDIT_SIGNING_KEY_FILE"]).public_key()
     for checkpoint in checkpoints:
         if not signature_valid(public_key, checkpoint):
             _fail(
                 report, checkpoint.seq, f"checkpoint {checkpoint.path.name} is not validly signed"
             )
+        elif reached is not None and checkpoint.seq > reached:
+            continue
         elif checkpoint.seq not in seen:
             _fail(
                 report,

@@ -227,6 +227,19 @@ def test_rebuilding_the_whole_chain_is_caught_by_a_signed_checkpoint(ctx):
     assert "truncated or rebuilt" in " ".join(report.problems)
 
 
+def test_a_break_before_a_checkpoint_is_reported_once(ctx):
+    """Verification stops at the first bad event, so a later checkpoint is not called missing."""
+    _, count = fresh_world_with_history()
+    take_checkpoint()
+    with db.engine.begin() as connection, triggers_bypassed(connection):
+        connection.execute(
+            text("UPDATE audit_events SET reason = 'rewritten' WHERE seq = :s"), {"s": count // 2}
+        )
+    report = verify_ledger()
+    assert report.first_bad_seq == count // 2
+    assert len(report.problems) == 1 and "altered" in report.problems[0]
+
+
 def test_a_checkpoint_is_never_overwritten(ctx):
     fresh_world_with_history(4)
     first = take_checkpoint()
