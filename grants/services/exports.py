@@ -194,24 +194,37 @@ def _award_row(row: Any) -> Row:
     )
 
 
-def _payments_statement(user: User) -> Select[Any]:
+def _on_award(visible: Select[Any], model: Any, *columns: Any) -> Select[Any]:
+    """Rows of what belongs to an award (payments, returns) from those the user may see: the
+    id, the award's reference, organisation and programme, the status, then ``columns``."""
     return (
-        visible_payments(user)
-        .with_only_columns(
-            Payment.id,
-            Award.reference,
-            Organisation.name,
-            Programme.name,
-            Payment.status,
-            Payment.financial_year,
-            Payment.amount_pence,
-            Payment.due_date,
-            Payment.paid_on,
-            Payment.payment_reference,
+        visible.with_only_columns(
+            model.id, Award.reference, Organisation.name, Programme.name, model.status, *columns
         )
-        .join_from(Payment, Award, Award.id == Payment.award_id)
+        .join_from(model, Award, Award.id == model.award_id)
         .join(Organisation, Organisation.id == Award.organisation_id)
         .join(Programme, Programme.id == Award.programme_id)
+    )
+
+
+# The columns of an export of _on_award's rows after the id: which award, whose, and the state.
+ON_AWARD_COLUMNS = (
+    Column("Award reference", width=18),
+    Column("Organisation", width=36),
+    Column("Programme", width=28),
+    Column("Status", width=12),
+)
+
+
+def _payments_statement(user: User) -> Select[Any]:
+    return _on_award(
+        visible_payments(user),
+        Payment,
+        Payment.financial_year,
+        Payment.amount_pence,
+        Payment.due_date,
+        Payment.paid_on,
+        Payment.payment_reference,
     )
 
 
@@ -232,22 +245,13 @@ def _payment_row(row: Any) -> Row:
 
 
 def _returns_statement(user: User) -> Select[Any]:
-    return (
-        visible_returns(user)
-        .with_only_columns(
-            MonitoringReturn.id,
-            Award.reference,
-            Organisation.name,
-            Programme.name,
-            MonitoringReturn.status,
-            MonitoringReturn.period_start,
-            MonitoringReturn.period_end,
-            MonitoringReturn.due_date,
-            MonitoringReturn.submitted_at,
-        )
-        .join_from(MonitoringReturn, Award, Award.id == MonitoringReturn.award_id)
-        .join(Organisation, Organisation.id == Award.organisation_id)
-        .join(Programme, Programme.id == Award.programme_id)
+    return _on_award(
+        visible_returns(user),
+        MonitoringReturn,
+        MonitoringReturn.period_start,
+        MonitoringReturn.period_end,
+        MonitoringReturn.due_date,
+        MonitoringReturn.submitted_at,
     )
 
 
@@ -268,6 +272,27 @@ def _return_row(row: Any) -> Row:
 
 def _count(statement: Select[Any]) -> int:
     return int(db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+
+
+def _selected(
+    name: str,
+    title: str,
+    description: str,
+    columns: tuple[Column, ...],
+    statement: Callable[[User], Select[Any]],
+    id_column: Any,
+    shape: Callable[[Any], Row],
+) -> Export:
+    """An export of one statement's rows, read in order of ``id_column`` (the statement's first
+    column) and each made into the export's row by ``shape``."""
+    return Export(
+        name,
+        title,
+        description,
+        columns,
+        lambda user, streamed: _read(statement(user), id_column, streamed, shape),
+        lambda user: _count(statement(user)),
+    )
 
 
 def _ledger_rows(user: User, streamed: bool) -> Iterator[Row]:
@@ -296,7 +321,7 @@ MONEY = Kind.MONEY
 EXPORTS: dict[str, Export] = {
     export.name: export
     for export in (
-        Export(
+        _selected(
             "awards",
             "Awards",
             "Every award with its organisation, programme, status, amount and dates.",
@@ -312,49 +337,42 @@ EXPORTS: dict[str, Export] = {
                 Column("Ends on", width=12),
                 Column("Accepted at (London)", width=18),
             ),
-            lambda user, streamed: _read(_awards_statement(user), Award.id, streamed, _award_row),
-            lambda user: _count(_awards_statement(user)),
+            _awards_statement,
+            Award.id,
+            _award_row,
         ),
-        Export(
+        _selected(
             "payments",
             "Payments",
             "Every payment and claim with its award, state, financial year and amount.",
             (
                 Column("Payment id", Kind.NUMBER, 12),
-                Column("Award reference", width=18),
-                Column("Organisation", width=36),
-                Column("Programme", width=28),
-                Column("Status", width=12),
+                *ON_AWARD_COLUMNS,
                 Column("Financial year", width=14),
                 Column("Amount (£)", MONEY, 14),
                 Column("Due date", width=12),
                 Column("Paid on", width=12),
                 Column("Payment reference", width=20),
             ),
-            lambda user, streamed: _read(
-                _payments_statement(user), Payment.id, streamed, _payment_row
-            ),
-            lambda user: _count(_payments_statement(user)),
+            _payments_statement,
+            Payment.id,
+            _payment_row,
         ),
-        Export(
+        _selected(
             "returns",
             "Monitoring returns",
             "Every monitoring return with its award, state, period and dates.",
             (
                 Column("Return id", Kind.NUMBER, 12),
-                Column("Award reference", width=18),
-                Column("Organisation", width=36),
-                Column("Programme", width=28),
-                Column("Status", width=12),
+                *ON_AWARD_COLUMNS,
                 Column("Period start", width=12),
                 Column("Period end", width=12),
                 Column("Due date", width=12),
                 Column("Submitted at (London)", width=18),
             ),
-            lambda user, streamed: _read(
-                _returns_statement(user), MonitoringReturn.id, streamed, _return_row
-            ),
-            lambda user: _count(_returns_statement(user)),
+            _returns_statement,
+            MonitoringReturn.id,
+            _return_row,
         ),
         Export(
             "ledger",

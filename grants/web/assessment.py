@@ -18,8 +18,8 @@ from werkzeug.wrappers import Response
 from forms import assessment as forms
 from grants.policy import ANY_STAFF, ASSESSING_STAFF, COMMISSIONING_OFFICER, allow
 from grants.services import assessment
-from grants.services.errors import NotFound, ServiceError
-from grants.web.helpers import show_error
+from grants.services.errors import NotFound
+from grants.web.staff_forms import carried_out
 
 bp = Blueprint("assessment", __name__, url_prefix="/staff")
 
@@ -52,6 +52,17 @@ def _refused(message: str) -> FlaskForm:
     form = FlaskForm(formdata=None)
     form.form_errors.append(message)
     form.error_anchor = "#refusal"  # type: ignore[attr-defined]
+    return form
+
+
+def _drawn_again(form: FlaskForm, refusal: str | None, version: int) -> FlaskForm:
+    """The form of a page drawn again after a post that changed nothing. Whoever may not act
+    sees no fields, so the error is why (the service's refusal, else the page's reason), not a
+    field's message; anyone else gets back what they typed, with the version on screen now so
+    a retry is judged against it."""
+    if refusal:
+        return _refused(form.form_errors[0] if form.form_errors else refusal)
+    form.version.data = str(version)  # type: ignore[attr-defined]
     return form
 
 
@@ -112,18 +123,14 @@ def interests(application_id: int) -> Page:
 def declare(application_id: int) -> Page:
     next_page = request.args.get("next")
     form = forms.DeclarationForm()
-    if form.validate_on_submit():
-        try:
-            assessment.declare_interest(
-                g.user, application_id, form.interested, form.details.data, form.conflict()
-            )
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            endpoint = NEXT_PAGES.get(next_page or "", "staff.application")
-            return redirect(url_for(endpoint, application_id=application_id))
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: assessment.declare_interest(
+            g.user, application_id, form.interested, form.details.data, form.conflict()
+        ),
+    ):
+        endpoint = NEXT_PAGES.get(next_page or "", "staff.application")
+        return redirect(url_for(endpoint, application_id=application_id))
     return _declaration(application_id, form, next_page)
 
 
@@ -161,13 +168,11 @@ def register() -> Page:
 def add_interest() -> Page:
     form = forms.RegisterInterestForm()
     form.set_organisations(assessment.organisation_choices(g.user))
-    if form.validate_on_submit():
-        try:
-            assessment.register_interest(g.user, form.organisation_id, form.description.data)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            return redirect(url_for("assessment.register"))
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: assessment.register_interest(g.user, form.organisation_id, form.description.data),
+    ):
+        return redirect(url_for("assessment.register"))
     return _register(form)
 
 
@@ -226,17 +231,13 @@ def checks(application_id: int) -> Page:
 def record_checks(application_id: int) -> Page:
     page: assessment.ChecksPage = _found(assessment.checks_page, application_id)
     form = forms.checks_form(assessment.CHECKS, request.form)
-    if form.validate_on_submit():
-        try:
-            assessment.record_checks(
-                g.user, application_id, forms.check_results(form, assessment.CHECKS)
-            )
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            return redirect(url_for("staff.application", application_id=application_id))
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: assessment.record_checks(
+            g.user, application_id, forms.check_results(form, assessment.CHECKS)
+        ),
+    ):
+        return redirect(url_for("staff.application", application_id=application_id))
     if page.refusal:
         return _checks(page, _refused(page.refusal))
     return _checks(page, form)
@@ -281,28 +282,19 @@ def submit_scores(application_id: int) -> Page:
     sheet: assessment.ScoringSheet = _found(assessment.scoring_sheet, application_id)
     form = forms.score_form(sheet.criteria, request.form)
     if form.validate_on_submit():
-        try:
-            assessment.submit_scores(
+        if carried_out(
+            form,
+            lambda: assessment.submit_scores(
                 g.user,
                 application_id,
                 forms.marks_from(form, sheet.criteria),
                 forms.expected_version(form),
-            )
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-            # Nothing was saved: draw the page as it stands now, keeping what was typed.
-            sheet = _found(assessment.scoring_sheet, application_id)
-        else:
+            ),
+        ):
             return redirect(url_for("staff.application", application_id=application_id))
-    if sheet.refusal:
-        # Whoever may not score sees no fields, so the error is why, not a field's message.
-        message = form.form_errors[0] if form.form_errors else sheet.refusal
-        return _score_page(sheet, _refused(message))
-    # A retry is judged against the version on screen now.
-    form.version.data = str(sheet.application.version)
-    return _score_page(sheet, form)
+        # Nothing was saved: draw the page as it stands now, keeping what was typed.
+        sheet = _found(assessment.scoring_sheet, application_id)
+    return _score_page(sheet, _drawn_again(form, sheet.refusal, sheet.application.version))
 
 
 # Moderation and ranking ----------------------------------------------------------------------
@@ -352,25 +344,17 @@ def recommend(application_id: int) -> Page:
 @allow(ANY_STAFF)
 def make_recommendation(application_id: int) -> Page:
     form = forms.RecommendationForm()
-    if form.validate_on_submit():
-        try:
-            assessment.recommend(
-                g.user,
-                application_id,
-                form.recommendation.data,
-                form.amount_pence,
-                form.reason.data,
-                forms.expected_version(form),
-            )
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            return redirect(url_for("staff.application", application_id=application_id))
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: assessment.recommend(
+            g.user,
+            application_id,
+            form.recommendation.data,
+            form.amount_pence,
+            form.reason.data,
+            forms.expected_version(form),
+        ),
+    ):
+        return redirect(url_for("staff.application", application_id=application_id))
     page: assessment.RecommendationPage = _found(assessment.recommendation_page, application_id)
-    if page.refusal:
-        message = form.form_errors[0] if form.form_errors else page.refusal
-        return _recommendation(page, _refused(message))
-    form.version.data = str(page.application.version)
-    return _recommendation(page, form)
+    return _recommendation(page, _drawn_again(form, page.refusal, page.application.version))

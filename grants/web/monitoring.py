@@ -11,16 +11,15 @@ from flask import (
     get_flashed_messages,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from werkzeug.wrappers import Response
 
-from forms.monitoring import REVIEW_FORMS, ProgrammeFilterForm, VersionedForm
+from forms.monitoring import REVIEW_FORMS, VersionedForm
 from grants.policy import ANY_STAFF, allow
 from grants.services import monitoring
-from grants.services.errors import NotFound, ServiceError
-from grants.web.helpers import show_error
+from grants.services.errors import NotFound
+from grants.web.staff_forms import filtered_page, move_forms, move_made
 
 bp = Blueprint("monitoring", __name__, url_prefix="/staff")
 
@@ -35,14 +34,7 @@ DONE = {
 @bp.get("/monitoring")
 @allow(ANY_STAFF)
 def overview() -> tuple[str, int]:
-    filters = ProgrammeFilterForm(formdata=request.args)
-    filters.offer(monitoring.programme_choices())
-    if not filters.validate():
-        return render_template(
-            "monitoring/overview.html", filters=filters, result=None, form=filters
-        ), 400
-    result = monitoring.overview(g.user, filters.programme_id())
-    return render_template("monitoring/overview.html", filters=filters, result=result), 200
+    return filtered_page("monitoring/overview.html", monitoring.overview)
 
 
 @bp.get("/returns/<int:return_id>")
@@ -58,19 +50,15 @@ def move(return_id: int, trigger: str) -> Response | tuple[str, int]:
     if form_class is None:
         abort(404)
     form = form_class(prefix=trigger)
-    if form.validate_on_submit():
-        reason = form.reason.data if hasattr(form, "reason") else None
-        try:
-            monitoring.move_return(g.user, return_id, trigger, form.expected_version(), reason)
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-            shown = "reason" if hasattr(form, "reason") else "button"
-            form.error_anchor = f"#{trigger}-{shown}"  # type: ignore[attr-defined]
-        else:
-            flash(DONE[trigger], REVIEWED)
-            return redirect(url_for("monitoring.review", return_id=return_id))
+    if form.validate_on_submit() and move_made(
+        form,
+        trigger,
+        lambda reason: monitoring.move_return(
+            g.user, return_id, trigger, form.expected_version(), reason
+        ),
+    ):
+        flash(DONE[trigger], REVIEWED)
+        return redirect(url_for("monitoring.review", return_id=return_id))
     return _review_page(return_id, form), 400
 
 
@@ -81,13 +69,8 @@ def _review_page(return_id: int, failed: VersionedForm | None) -> str:
         found = monitoring.review(g.user, return_id)
     except NotFound:
         abort(404)
-    forms: dict[str, VersionedForm] = {}
-    may_act = monitoring.REVIEWERS.allows(g.user)
-    for trigger in found.moves if may_act else []:
-        kept = failed if failed is not None and failed._prefix == f"{trigger}-" else None
-        forms[trigger] = kept or REVIEW_FORMS[trigger](prefix=trigger, formdata=None)
-        # The version on screen now, so a retry is judged against what the reviewer sees.
-        forms[trigger].version.data = str(found.monitoring_return.version)
+    moves = found.moves if monitoring.REVIEWERS.allows(g.user) else []
+    forms = move_forms(moves, REVIEW_FORMS, failed, found.monitoring_return.version)
     context = {"form": failed} if failed is not None else {}
     return render_template(
         "monitoring/review.html",

@@ -18,11 +18,17 @@ from flask import (
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
-from forms.payments import DECISION_FORMS, PaidForm, ProgrammeFilterForm
+from forms.payments import DECISION_FORMS, PaidForm
 from grants.policy import ANY_STAFF, FINANCE_STAFF, allow
-from grants.services import monitoring, payments
-from grants.services.errors import NotFound, ServiceError
-from grants.web.helpers import show_error
+from grants.services import payments
+from grants.services.errors import NotFound
+from grants.web.staff_forms import (
+    carried_out,
+    filtered_page,
+    move_forms,
+    move_made,
+    programme_filters,
+)
 
 bp = Blueprint("payments", __name__, url_prefix="/staff")
 
@@ -34,22 +40,10 @@ DONE_MESSAGES = {
 }
 
 
-def _filters() -> ProgrammeFilterForm:
-    filters = ProgrammeFilterForm(formdata=request.args)
-    filters.offer(monitoring.programme_choices())
-    return filters
-
-
 @bp.get("/payments")
 @allow(ANY_STAFF)
 def overview() -> tuple[str, int]:
-    filters = _filters()
-    if not filters.validate():
-        return render_template(
-            "payments/list.html", filters=filters, result=None, form=filters
-        ), 400
-    result = payments.overview(g.user, filters.programme_id())
-    return render_template("payments/list.html", filters=filters, result=result), 200
+    return filtered_page("payments/list.html", payments.overview)
 
 
 @bp.get("/payments/<int:payment_id>")
@@ -69,19 +63,15 @@ def decide(payment_id: int) -> BaseResponse | tuple[str, int]:
         form.form_errors.append("Choose whether to approve the payment or reject the claim")
         return _payment_page(payment_id, form), 400
     form = form_class(prefix=trigger)
-    if form.validate_on_submit():
-        reason = form.reason.data if hasattr(form, "reason") else None
-        try:
-            payments.decide(g.user, payment_id, trigger, form.expected_version(), reason)
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-            shown = "reason" if hasattr(form, "reason") else "button"
-            form.error_anchor = f"#{trigger}-{shown}"  # type: ignore[attr-defined]
-        else:
-            flash(DONE_MESSAGES[trigger], DONE)
-            return redirect(url_for("payments.payment", payment_id=payment_id))
+    if form.validate_on_submit() and move_made(
+        form,
+        trigger,
+        lambda reason: payments.decide(
+            g.user, payment_id, trigger, form.expected_version(), reason
+        ),
+    ):
+        flash(DONE_MESSAGES[trigger], DONE)
+        return redirect(url_for("payments.payment", payment_id=payment_id))
     return _payment_page(payment_id, form), 400
 
 
@@ -89,24 +79,19 @@ def decide(payment_id: int) -> BaseResponse | tuple[str, int]:
 @allow(FINANCE_STAFF)
 def paid(payment_id: int) -> BaseResponse | tuple[str, int]:
     form = PaidForm()
-    if form.validate_on_submit():
-        try:
-            payments.record_paid(
-                g.user,
-                payment_id,
-                form.expected_version(),
-                form.paid_on.data,
-                form.payment_reference.data,
-            )
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-            if error.field is None:
-                form.error_anchor = "#pay-button"  # type: ignore[attr-defined]
-        else:
-            flash(DONE_MESSAGES["pay"], DONE)
-            return redirect(url_for("payments.payment", payment_id=payment_id))
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: payments.record_paid(
+            g.user,
+            payment_id,
+            form.expected_version(),
+            form.paid_on.data,
+            form.payment_reference.data,
+        ),
+        "#pay-button",
+    ):
+        flash(DONE_MESSAGES["pay"], DONE)
+        return redirect(url_for("payments.payment", payment_id=payment_id))
     return _payment_page(payment_id, form), 400
 
 
@@ -117,17 +102,14 @@ def _payment_page(payment_id: int, failed: FlaskForm | None) -> str:
         details = payments.payment_details(g.user, payment_id)
     except NotFound:
         abort(404)
-    version = str(details.payment.version)
-    forms: dict[str, FlaskForm] = {}
-    if payments.DECIDERS.allows(g.user):
-        for trigger in (t for t in details.moves if t in DECISION_FORMS):
-            kept = failed if isinstance(failed, DECISION_FORMS[trigger]) else None
-            forms[trigger] = kept or DECISION_FORMS[trigger](prefix=trigger, formdata=None)
+    version = details.payment.version
+    may_decide = payments.DECIDERS.allows(g.user)
+    decisions = [t for t in details.moves if t in DECISION_FORMS] if may_decide else []
+    forms = move_forms(decisions, DECISION_FORMS, failed, version)
     if "pay" in details.moves and FINANCE_STAFF.allows(g.user):
+        # Finance's form posts to its own address, unprefixed: not one of the decisions.
         forms["pay"] = failed if isinstance(failed, PaidForm) else PaidForm(formdata=None)
-    for move_form in forms.values():
-        # The version on screen now, so a retry is judged against what the user sees.
-        move_form.version.data = version  # type: ignore[attr-defined]
+        forms["pay"].version.data = str(version)
     context = {"form": failed} if failed is not None else {}
     return render_template(
         "payments/payment.html",
@@ -144,7 +126,7 @@ def _payment_page(payment_id: int, failed: FlaskForm | None) -> str:
 @bp.get("/payment-run")
 @allow(payments.RUN_READERS)
 def payment_run() -> tuple[str, int]:
-    filters = _filters()
+    filters = programme_filters()
     if not filters.validate():
         return render_template("payments/run.html", filters=filters, rows=None, form=filters), 400
     rows = payments.payment_run(g.user, filters.programme_id())
@@ -160,7 +142,7 @@ def payment_run() -> tuple[str, int]:
 @bp.get("/payment-run.csv")
 @allow(payments.RUN_READERS)
 def payment_run_csv() -> Response:
-    filters = _filters()
+    filters = programme_filters()
     if not filters.validate():
         abort(400)
     lines = payments.payment_run_csv(g.user, filters.programme_id())

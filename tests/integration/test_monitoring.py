@@ -8,25 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
 
 from grants.calendar import london_today
 from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
-    AuditEvent,
     Award,
     AwardStatus,
     BudgetLine,
     MonitoringReturn,
-    Organisation,
-    OrganisationType,
     OutputTarget,
     Programme,
     ProgrammeKind,
@@ -34,17 +28,15 @@ from grants.models import (
     ReturnSpend,
     ReturnStatus,
     StaffRole,
-    User,
     utcnow,
 )
-from tests.conftest import (
-    csrf_token,
-    make_document,
-    make_member,
-    make_organisation,
-    make_staff,
-    open_round,
-    sign_in_as,
+from tests.conftest import csrf_token, make_document, make_organisation, make_staff, open_round
+from tests.integration.staff_pages import (
+    bulk_award,
+    client_for,
+    ledger_events,
+    saffron_lane_and_staff,
+    statements_run,
 )
 from workflows.engine import fire
 
@@ -69,14 +61,7 @@ def add_return(award: Award, status: ReturnStatus, due_in_days: int, **fields) -
 def world(ctx) -> dict:
     """Saffron Lane's award on the Prevention Fund with a return in every situation, and
     another organisation's award on a second programme with one submitted return."""
-    organisation = make_organisation("Saffron Lane Boxing Club")
-    member = make_member(organisation, "treasurer@saffron.example.org")
-    staff = {
-        "officer": make_staff(StaffRole.COMMISSIONING_OFFICER),
-        "decider": make_staff(StaffRole.DECISION_MAKER),
-        "assessor": make_staff(StaffRole.ASSESSOR),
-        "finance": make_staff(StaffRole.FINANCE),
-    }
+    organisation, member, staff = saffron_lane_and_staff()
     round_ = open_round()
     application = Application(
         round=round_,
@@ -170,12 +155,6 @@ def world(ctx) -> dict:
     }
 
 
-def client_for(app: Flask, user_id: int):
-    client = app.test_client()
-    sign_in_as(client, db.session.get(User, user_id))
-    return client
-
-
 @pytest.fixture
 def officer(app, world):
     return client_for(app, world["staff"]["officer"])
@@ -201,12 +180,7 @@ def status_of(return_id: int) -> ReturnStatus:
 
 
 def events_of(return_id: int) -> list[tuple[str, str | None]]:
-    rows = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "monitoring_return", AuditEvent.object_id == return_id)
-        .order_by(AuditEvent.seq)
-    )
-    return [(e.action, e.reason) for e in rows]
+    return ledger_events("monitoring_return", return_id)
 
 
 # The overview ------------------------------------------------------------------------------
@@ -443,22 +417,6 @@ def test_a_move_that_is_not_a_review_is_not_found(officer, world):
 # A constant number of statements -------------------------------------------------------------
 
 
-@contextmanager
-def statements_run(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app sends to the database inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def returns_on_many_awards(programme_id: int, count: int, start: int) -> None:
     """``count`` returns, each on its own organisation's award, across every group."""
     situations = [
@@ -468,17 +426,10 @@ def returns_on_many_awards(programme_id: int, count: int, start: int) -> None:
         (ReturnStatus.RETURNED, 2),
     ]
     for n in range(start, start + count):
-        organisation = Organisation(name=f"Group {n}", org_type=OrganisationType.COMMUNITY_GROUP)
-        award = Award(
-            reference=f"PF-BULK-{n}",
-            programme_id=programme_id,
-            organisation=organisation,
-            title="Bulk",
-            amount_pence=100_000,
-            status=AwardStatus.ACTIVE,
-        )
         status, due = situations[n % len(situations)]
-        add_return(award, status, due, submitted_at=utcnow(), narrative=json.dumps(n))
+        add_return(
+            bulk_award(programme_id, n), status, due, submitted_at=utcnow(), narrative=json.dumps(n)
+        )
     db.session.commit()
 
 

@@ -9,17 +9,12 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from flask import Flask
-from sqlalchemy import event, select
 
 from grants.calendar import london_today
 from grants.extensions import db
 from grants.models import (
-    AuditEvent,
     Award,
     AwardCondition,
     AwardStatus,
@@ -38,14 +33,13 @@ from grants.models import (
 from grants.services import payments
 from grants.services.errors import ServiceError
 from grants.spreadsheets import safe_text
-from tests.conftest import (
-    csrf_token,
-    make_document,
-    make_member,
-    make_organisation,
-    make_staff,
-    open_round,
-    sign_in_as,
+from tests.conftest import csrf_token, make_document, make_staff, open_round
+from tests.integration.staff_pages import (
+    bulk_award,
+    client_for,
+    ledger_events,
+    saffron_lane_and_staff,
+    statements_run,
 )
 
 TODAY = london_today()
@@ -69,16 +63,11 @@ def world(ctx) -> dict:
     """Saffron Lane's award of £10,000 (£6,000 in 2026/27, £4,000 in 2027/28), recommended by
     one officer and approved by a decision maker, with a claim, scheduled payments and an
     approved one; and a second programme's award to an organisation with a hostile name."""
-    organisation = make_organisation("Saffron Lane Boxing Club")
-    member = make_member(organisation, "treasurer@saffron.example.org")
-    staff = {
-        "officer": make_staff(StaffRole.COMMISSIONING_OFFICER),
-        "recommender": make_staff(StaffRole.COMMISSIONING_OFFICER, "recommender@opcc.example.org"),
-        "award_approver": make_staff(StaffRole.DECISION_MAKER, "approver@opcc.example.org"),
-        "decider": make_staff(StaffRole.DECISION_MAKER),
-        "assessor": make_staff(StaffRole.ASSESSOR),
-        "finance": make_staff(StaffRole.FINANCE),
-    }
+    organisation, member, staff = saffron_lane_and_staff()
+    staff["recommender"] = make_staff(
+        StaffRole.COMMISSIONING_OFFICER, "recommender@opcc.example.org"
+    )
+    staff["award_approver"] = make_staff(StaffRole.DECISION_MAKER, "approver@opcc.example.org")
     round_ = open_round()
     award = Award(
         reference="PF-AWD-0001",
@@ -166,12 +155,6 @@ def world(ctx) -> dict:
     }
 
 
-def client_for(app: Flask, user_id: int):
-    client = app.test_client()
-    sign_in_as(client, db.session.get(User, user_id))
-    return client
-
-
 @pytest.fixture
 def officer(app, world):
     return client_for(app, world["staff"]["officer"])
@@ -193,12 +176,7 @@ def fresh(payment_id: int) -> Payment:
 
 
 def events_of(payment_id: int) -> list[tuple[str, str | None]]:
-    rows = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "payment", AuditEvent.object_id == payment_id)
-        .order_by(AuditEvent.seq)
-    )
-    return [(e.action, e.reason) for e in rows]
+    return ledger_events("payment", payment_id)
 
 
 def decide(client, payment_id: int, move: str, reason: str | None = None, version=None):
@@ -542,33 +520,10 @@ def test_ordinary_cells_are_left_as_they_are():
 # A constant number of statements -------------------------------------------------------------
 
 
-@contextmanager
-def statements_run(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def approved_payments(programme_id: int, approver_id: int, count: int, start: int) -> None:
     """``count`` approved payments and as many claims, each on its own organisation's award."""
     for n in range(start, start + count):
-        organisation = Organisation(name=f"Group {n}", org_type=OrganisationType.COMMUNITY_GROUP)
-        award = Award(
-            reference=f"PF-BULK-{n}",
-            programme_id=programme_id,
-            organisation=organisation,
-            title="Bulk",
-            amount_pence=100_000,
-            status=AwardStatus.ACTIVE,
-        )
+        award = bulk_award(programme_id, n)
         add_payment(award, PaymentStatus.APPROVED, 1_000, approved_by_id=approver_id)
         add_payment(award, PaymentStatus.CLAIMED, 2_000, claimed_at=utcnow())
     db.session.commit()
