@@ -5,8 +5,19 @@ in its state."""
 
 from __future__ import annotations
 
-from grants.filters import financial_year
-from grants.models import Award, AwardRating, AwardStatus, PaymentStatus, Rag, ReturnStatus
+import datetime as dt
+from dataclasses import dataclass
+
+from grants.filters import financial_year, pounds
+from grants.models import (
+    Award,
+    AwardRating,
+    AwardStatus,
+    Payment,
+    PaymentStatus,
+    Rag,
+    ReturnStatus,
+)
 from workflows.declaration import (
     APPLICANT,
     DECISION_MAKER,
@@ -22,6 +33,8 @@ from workflows.declaration import transition as t
 S = AwardStatus
 OPEN_AWARD = {S.OFFERED, S.ACCEPTED, S.ACTIVE, S.SUSPENDED}
 FINISHED_RETURNS = {ReturnStatus.ACCEPTED, ReturnStatus.WAIVED}
+# Payments that hold money the organisation has asked for or been promised for good.
+COMMITTED = frozenset({PaymentStatus.CLAIMED, PaymentStatus.APPROVED, PaymentStatus.PAID})
 
 
 def award_still_open(move: Move) -> str | None:
@@ -135,7 +148,8 @@ def record_rating(move: Move) -> None:
 
 def reduction_fits(move: Move) -> str | None:
     """A reduction of one financial year's amount: more than nothing, a year the award has,
-    and never below what is already claimed, approved or paid in that year."""
+    and never below what is already claimed, approved or paid in that year (only payments
+    still scheduled are re-profiled; money claimed or committed stays as it is)."""
     amount = move.payload.get("reduction_pence")
     if not isinstance(amount, int) or amount <= 0:
         return "Enter the reduction in whole pence, more than 0"
@@ -148,21 +162,108 @@ def reduction_fits(move: Move) -> str | None:
     committed = sum(
         p.amount_pence
         for p in move.obj.payments
-        if p.financial_year == year.financial_year
-        and p.status in (PaymentStatus.CLAIMED, PaymentStatus.APPROVED, PaymentStatus.PAID)
+        if p.financial_year == year.financial_year and p.status in COMMITTED
     )
     if year.amount_pence - amount < committed:
-        return "The reduction would take the year below what has already been claimed or paid"
+        label = financial_year(year.financial_year)
+        most = year.amount_pence - committed
+        return (
+            f"{move.obj.reference} cannot be reduced by {pounds(amount)} in {label}: "
+            f"{pounds(committed)} of that year is already claimed, approved or paid, so it can "
+            f"be reduced by {pounds(most)} at most"
+        )
     return None
 
 
+def is_instalment(payment: Payment) -> bool:
+    """A payment scheduled in advance and not yet claimed or approved. A claim the
+    organisation is still drafting is scheduled too, but its amount stays at £0 until it is
+    sent (grants/services/claims.py), so it holds none of the year."""
+    return payment.status is PaymentStatus.SCHEDULED and payment.amount_pence > 0
+
+
+def is_live(payment: Payment) -> bool:
+    """A payment that holds part of the award: committed, or an instalment still to come."""
+    return payment.status in COMMITTED or is_instalment(payment)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A scheduled instalment lowered to ``amount_pence`` (0: cancelled)."""
+
+    payment: Payment
+    amount_pence: int
+
+
+def _due_order(payment: Payment) -> tuple[dt.date, int]:
+    # An instalment without a due date (a final payment, say) comes after the dated ones.
+    return (payment.due_date or dt.date.max, payment.id or 0)
+
+
+def instalment_cuts(award: Award, financial_year: int, new_amount_pence: int) -> list[Cut]:
+    """How the year's scheduled instalments are re-profiled to a new amount for the year:
+    what is claimed, approved or paid stays, and the instalments still to come are lowered,
+    the latest first, until the year's payments add up to no more than the new amount (to
+    exactly it when the schedule covered the whole year, as an offer's schedule does). An
+    instalment lowered to nothing is cancelled."""
+    in_year = [p for p in award.payments if p.financial_year == financial_year]
+    instalments = [p for p in in_year if is_instalment(p)]
+    excess = sum(p.amount_pence for p in in_year if is_live(p)) - new_amount_pence
+    cuts = []
+    for payment in sorted(instalments, key=_due_order, reverse=True):
+        if excess <= 0:
+            break
+        cut = min(excess, payment.amount_pence)
+        cuts.append(Cut(payment, payment.amount_pence - cut))
+        excess -= cut
+    return cuts
+
+
+def _successor(award: Award, cancelled: set[Payment]) -> Payment | None:
+    """The payment that becomes the final one when the final instalment is cancelled, so
+    closing the award still waits for the last money: the latest instalment still to come,
+    else the latest payment not yet made, else the latest paid."""
+
+    def lateness(payment: Payment) -> tuple[int, int, dt.date, int]:
+        rank = 2 if is_instalment(payment) else int(payment.status is not PaymentStatus.PAID)
+        return (rank, payment.financial_year, *_due_order(payment))
+
+    left = [p for p in award.payments if is_live(p) and p not in cancelled]
+    return max(left, key=lateness, default=None)
+
+
 def apply_reduction(move: Move) -> None:
-    """Scheduled payments are left as they are: the payment guards never let the year's
-    payments go beyond its reduced amount."""
+    """Lower the year and the award, and re-profile the year's scheduled instalments to fit
+    (``instalment_cuts``), each through the payment's own move so the ledger records every
+    new amount. The payments move first: the guard has already made sure they can."""
+    # Imported here: the engine reads every lifecycle, this one among them, when it loads.
+    from workflows.engine import fire
+
+    award = move.obj
     amount = move.payload["reduction_pence"]
-    year = next(y for y in move.obj.years if y.financial_year == move.payload["financial_year"])
-    year.amount_pence -= amount
-    move.obj.amount_pence -= amount
+    year = next(y for y in award.years if y.financial_year == move.payload["financial_year"])
+    new_amount = year.amount_pence - amount
+    cuts = instalment_cuts(award, year.financial_year, new_amount)
+    cancelled = {cut.payment for cut in cuts if cut.amount_pence == 0}
+    why = (
+        f"{financial_year(year.financial_year)} of {award.reference} reduced from "
+        f"{pounds(year.amount_pence)} to {pounds(new_amount)}: {move.payload['reason'].strip()}"
+    )
+    # The final payment last: if nothing is left to take it on, the others are gone by then
+    # and its cancellation needs no successor.
+    for cut in sorted(cuts, key=lambda cut: cut.payment.is_final):
+        payment = cut.payment
+        if cut.amount_pence:
+            reduction = payment.amount_pence - cut.amount_pence
+            fire(move.actor, payment, "reduce", now=move.now, reduction_pence=reduction, reason=why)
+            continue
+        handover: dict[str, int] = {}
+        successor = _successor(award, cancelled) if payment.is_final else None
+        if successor is not None:
+            handover["final_passes_to"] = successor.id
+        fire(move.actor, payment, "cancel", now=move.now, reason=why, **handover)
+    year.amount_pence = new_amount
+    award.amount_pence -= amount
 
 
 def record_clawback(move: Move) -> None:

@@ -1,5 +1,10 @@
 """Payment: scheduled → claimed → approved → paid; claimed → rejected. Scheduled payments in
-advance are approved without a claim. Never beyond what remains of the award."""
+advance are approved without a claim. Never beyond what remains of the award.
+
+When an award's year is reduced (the award's ``reduce`` move) its instalments still to come
+are lowered (``reduce``, which leaves the payment scheduled) or, lowered to nothing, cancelled
+(``cancel``: scheduled → rejected, so it holds nothing of the award, as a rejected claim does).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Award, AwardStatus, ClaimLine, Document, Payment, PaymentStatus
-from workflows.award import award_still_open
+from workflows.award import award_still_open, is_live
 from workflows.declaration import (
     APPLICANT,
     DECISION_MAKER,
     FINANCE,
     OFFICER,
+    STAYS,
     Lifecycle,
     Move,
 )
@@ -124,6 +130,46 @@ def record_payment(move: Move) -> None:
     move.obj.payment_reference = move.payload["payment_reference"]
 
 
+def reduction_leaves_something(move: Move) -> str | None:
+    """A scheduled payment lowered by part of its amount: lowered by all of it, it is
+    cancelled instead."""
+    reduction = move.payload.get("reduction_pence")
+    if not isinstance(reduction, int) or reduction <= 0:
+        return "Enter the reduction in whole pence, more than 0"
+    if reduction >= move.obj.amount_pence:
+        return "A scheduled payment reduced to nothing is cancelled instead"
+    return None
+
+
+def lower_amount(move: Move) -> None:
+    move.obj.amount_pence -= move.payload["reduction_pence"]
+
+
+def final_passed_on(move: Move) -> str | None:
+    """Only an instalment can be cancelled (a claim the organisation is still drafting is
+    theirs to finish or leave). Cancelling the final payment names the award's payment that
+    becomes final instead, if it has any left, so closing the award still waits for it."""
+    payment = move.obj
+    if payment.amount_pence <= 0:
+        return "Only a payment scheduled in advance can be cancelled, not a claim being drafted"
+    named = move.payload.get("final_passes_to")
+    others = {p.id for p in payment.award.payments if p is not payment and is_live(p)}
+    if not payment.is_final:
+        return "Only the final payment passes being final on" if named is not None else None
+    if others and named not in others:
+        return "Choose which of the award's other payments becomes the final payment"
+    return None
+
+
+def pass_final_on(move: Move) -> None:
+    named = move.payload.get("final_passes_to")
+    if named is None:
+        return
+    successor = next(p for p in move.obj.award.payments if p.id == named)
+    move.obj.is_final = False
+    successor.is_final = True
+
+
 LIFECYCLE = Lifecycle(
     name="payment",
     model=Payment,
@@ -147,5 +193,14 @@ LIFECYCLE = Lifecycle(
           guards=[not_the_payment_approver], effect=record_payment,
           requires={"paid_on": "Enter the date the payment was made",
                     "payment_reference": "Enter the payment reference"}),
+        # Re-profiling after the award's year was reduced: the new amount is on the ledger.
+        t("reduce", S.SCHEDULED, STAYS, [OFFICER, DECISION_MAKER],
+          "Reduce the scheduled payment", guards=[reduction_leaves_something],
+          effect=lower_amount,
+          requires={"reduction_pence": "Enter the reduction",
+                    "reason": "Enter why the payment is reduced"}),
+        t("cancel", S.SCHEDULED, S.REJECTED, [OFFICER, DECISION_MAKER],
+          "Cancel the scheduled payment", guards=[final_passed_on], effect=pass_final_on,
+          requires={"reason": "Enter why the payment is cancelled"}),
     ],
 )  # fmt: skip

@@ -58,6 +58,10 @@ programme_priorities = Table(
 )
 
 
+# Greater Manchester's CSP grant condition: no unallocated underspend above £15,000.
+DEFAULT_UNDERSPEND_THRESHOLD_PENCE = 1_500_000
+
+
 class Programme(TimestampMixin, Base):
     __tablename__ = "programmes"
 
@@ -68,6 +72,13 @@ class Programme(TimestampMixin, Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     # External bids: who the office bids to (e.g. "Home Office").
     funder_name: Mapped[str | None] = mapped_column(String(200))
+    # CSP funding: a partnership forecast to leave more than this unspent in a year is flagged
+    # for a decision (roll over, reallocate or claw back). Whole pounds; set on the CSP pages.
+    underspend_threshold_pence: Mapped[int] = mapped_column(
+        Pence(),
+        default=DEFAULT_UNDERSPEND_THRESHOLD_PENCE,
+        server_default=str(DEFAULT_UNDERSPEND_THRESHOLD_PENCE),
+    )
 
     budgets: Mapped[list[ProgrammeBudget]] = relationship(
         back_populates="programme",

@@ -1,7 +1,8 @@
 """Community Safety Partnership funding: allocations per partnership and financial year by a
 recorded method, checked against the programme's budget; forecasts of spend from the
-partnerships' returns, flags when the forecast unspent is above the threshold and the decisions
-taken on them; and a page of figures per partnership for the Police and Crime Panel.
+partnerships' returns, flags when the forecast unspent is above the programme's threshold and
+the decisions taken on them; and a page of figures per partnership for the Police and Crime
+Panel.
 
 Every change is a move through the workflow engine (``csp_allocation`` and ``underspend``
 lifecycles), so each is checked there and recorded in the ledger.
@@ -14,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from grants.calendar import financial_year_of, london_today
@@ -45,14 +45,12 @@ from grants.models.csp import (
     CspUnderspend,
     UnderspendStatus,
 )
-from grants.policy import visible_organisations, visible_returns
+from grants.policy import MANAGING_STAFF, visible_organisations, visible_returns
 from grants.services.errors import NotFound, ServiceError
 from workflows.engine import create, fire
 from workflows.errors import WorkflowError
 from workflows.underspend import DECISIONS
 
-# Greater Manchester's CSP grant condition: no unallocated underspend above £15,000.
-DEFAULT_UNDERSPEND_THRESHOLD_PENCE = 1_500_000
 # Returns whose spend to date counts: the partnership has sent them in.
 REPORTED = (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED)
 FUNDED = (AwardStatus.ACCEPTED, AwardStatus.ACTIVE, AwardStatus.SUSPENDED, AwardStatus.CLOSED)
@@ -62,12 +60,6 @@ FLAT, FORMULA = AllocationMethod.FLAT, AllocationMethod.FORMULA
 
 class NotCsp(Exception):
     """The programme, organisation or return exists but is not part of CSP funding."""
-
-
-def underspend_threshold_pence() -> int:
-    return int(
-        current_app.config.get("CSP_UNDERSPEND_THRESHOLD_PENCE", DEFAULT_UNDERSPEND_THRESHOLD_PENCE)
-    )
 
 
 # The methods' arithmetic ----------------------------------------------------------------------
@@ -408,6 +400,41 @@ def confirm_allocations(
     return allocations_page(user, programme_id, year)
 
 
+# The programme's underspend threshold ---------------------------------------------------------
+
+# Anything above this is surely a slip of the finger (the whole CSP budget is about £500,000).
+MOST_THRESHOLD_PENCE = 10_000_000_00
+
+
+def threshold_programme(user: User, programme_id: int) -> Programme:
+    """A CSP programme whose underspend threshold the user may change."""
+    programme = csp_programme(user, programme_id)
+    if not MANAGING_STAFF.allows(user):
+        raise NotFound
+    return programme
+
+
+def set_underspend_threshold(user: User, programme_id: int, threshold_pence: int) -> Programme:
+    """Change the programme's underspend threshold: whole pounds, £0 or more. It applies to
+    forecasts recorded from now on; flags already raised keep the threshold they were raised
+    at."""
+    programme = threshold_programme(user, programme_id)
+    if threshold_pence < 0:
+        raise ServiceError("The threshold must be £0 or more", field="threshold")
+    if threshold_pence % 100:
+        raise ServiceError(
+            "Enter the threshold in whole pounds, like 15,000 (no pence)", field="threshold"
+        )
+    if threshold_pence > MOST_THRESHOLD_PENCE:
+        raise ServiceError(
+            f"The threshold must be {pounds(MOST_THRESHOLD_PENCE, whole=True)} or less",
+            field="threshold",
+        )
+    programme.underspend_threshold_pence = threshold_pence
+    db.session.commit()
+    return programme
+
+
 # Forecasts and underspend ---------------------------------------------------------------------
 
 
@@ -457,7 +484,7 @@ def forecast_page(user: User, return_id: int) -> ForecastPage:
         funded_in_year(award, year),
         spent_to_date(monitoring_return),
         _forecast_of(monitoring_return.id),
-        underspend_threshold_pence(),
+        award.programme.underspend_threshold_pence,
     )
 
 
@@ -513,7 +540,9 @@ def flag_if_underspending(
     funded = funded_in_year(award, year)
     spent = spent_to_date(monitoring_return)
     unspent = forecast_unspent(funded, spent, forecast.rest_of_year_pence)
-    threshold = underspend_threshold_pence()
+    # The threshold as the programme has it now: the flag keeps it, so a later change of the
+    # setting leaves the flags already raised (and the ledger's record of them) as they were.
+    threshold = award.programme.underspend_threshold_pence
     if not is_flagged(unspent, threshold):
         return None
     waiting = db.session.scalar(

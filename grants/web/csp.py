@@ -8,9 +8,13 @@ back to the CSP overview and makes a POST a 404: nothing of it is shown either w
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from werkzeug.wrappers import Response
+from wtforms import Field, StringField, SubmitField, ValidationError
 
 from forms.csp import ConfirmForm, DecisionForm, ForecastForm, method_form
+from forms.money import parse_pounds
 from grants.policy import ANY_STAFF, MANAGING_STAFF, allow
 from grants.services import csp
 from grants.services.errors import NotFound, ServiceError
@@ -29,7 +33,55 @@ def index() -> str:
         programmes=csp.overview(g.user),
         waiting=csp.underspends_waiting(g.user),
         partnerships=csp.partnerships(),
+        can_set_threshold=MANAGING_STAFF.allows(g.user),
     )
+
+
+class ThresholdForm(FlaskForm):
+    threshold = StringField(
+        "Underspend threshold, in pounds",
+        description="A partnership forecast to leave more than this unspent in a financial "
+        "year is flagged for a decision. Whole pounds, for example 15,000",
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Save the threshold", widget=GovSubmitInput())
+
+    def validate_threshold(self, field: Field) -> None:
+        # Whole pounds and at least £0 are the service's rules; this only reads the number.
+        try:
+            field.pence = parse_pounds(field.data or "")  # type: ignore[attr-defined]
+        except ValueError:
+            raise ValidationError("Enter the threshold in whole pounds, like 15,000") from None
+
+
+def _render_threshold(programme, form: ThresholdForm, status: int = 200) -> Page:  # type: ignore[no-untyped-def]
+    return render_template("csp/threshold.html", programme=programme, form=form), status
+
+
+@bp.route("/<int:programme_id>/underspend-threshold", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def threshold(programme_id: int) -> Page:
+    try:
+        programme = csp.threshold_programme(g.user, programme_id)
+    except NotFound:
+        abort(404)
+    except csp.NotCsp:
+        if request.method == "POST":
+            abort(404)
+        return redirect(url_for("csp.index"))
+    form = ThresholdForm()
+    if request.method == "GET":
+        form.threshold.data = f"{programme.underspend_threshold_pence // 100:,}"
+        return _render_threshold(programme, form)
+    if not form.validate_on_submit():
+        return _render_threshold(programme, form, 400)
+    try:
+        csp.set_underspend_threshold(g.user, programme_id, form.threshold.pence)  # type: ignore[attr-defined]
+    except ServiceError as error:
+        show_error(form, error, default_field="threshold")
+        return _render_threshold(programme, form, 400)
+    flash(f"Underspend threshold for {programme.name} saved.")
+    return redirect(url_for("csp.index", _anchor="thresholds"))
 
 
 def _year() -> int:

@@ -1,9 +1,10 @@
-"""CSP funding end to end, in a real browser: the officer records the formula for the year
-(weights that do not add up to 100 are refused), confirms the allocations (refused while they
-are over the budget), approves a partnership's plan within its allocation (refused above it),
-records a forecast from its signed-off return that flags underspend, decides to roll some of
-it over, and opens the partnership's page for the Police and Crime Panel. Every page visited,
-error states included, has no axe violations."""
+"""CSP funding end to end, in a real browser: the officer sets the programme's underspend
+threshold (pounds and pence are refused), records the formula for the year (weights that do
+not add up to 100 are refused), confirms the allocations (refused while they are over the
+budget), approves a partnership's plan within its allocation (refused above it), records a
+forecast from its signed-off return that flags underspend, decides to roll some of it over,
+and opens the partnership's page for the Police and Crime Panel. Every page visited, error
+states included, has no axe violations."""
 
 from __future__ import annotations
 
@@ -178,6 +179,28 @@ def test_csp_funding_from_allocations_to_the_panel_page(app: Flask, page: Page) 
         "Community Safety Partnership funding"
     )
     assert_accessible(page)
+
+    # The programme's underspend threshold, £15,000 to start with: whole pounds only.
+    page.get_by_role(
+        "link", name="Change the underspend threshold for Community Safety Partnership funding"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Underspend threshold")
+    threshold = page.get_by_label("Underspend threshold, in pounds")
+    expect(threshold).to_have_value("15,000")
+    assert_accessible(page)
+    threshold.fill("20,000.50")
+    page.get_by_role("button", name="Save the threshold").click()
+    assert assert_error_links_reach_fields(page) == [
+        "Enter the threshold in whole pounds, like 15,000 (no pence)"
+    ]
+    assert_accessible(page)
+    page.get_by_label("Underspend threshold, in pounds").fill("20,000")
+    page.get_by_role("button", name="Save the threshold").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Underspend threshold for Community Safety Partnership funding saved."
+    )
+    expect(page.locator("#thresholds + p + .govuk-summary-list")).to_contain_text("£20,000")
+    assert_accessible(page)
     page.get_by_role("link", name=year_label).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Allocations for {year_label}")
     assert_accessible(page)
@@ -231,8 +254,8 @@ def test_csp_funding_from_allocations_to_the_panel_page(app: Flask, page: Page) 
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Approved. Offer CSP-")
     assert_accessible(page)
 
-    # Its first return, signed off, reports £30,000 spent; the forecast leaves more than
-    # £15,000 unspent, so Charnwood is flagged.
+    # Its first return, signed off, reports £30,000 spent; the forecast leaves more than the
+    # programme's £20,000 unspent, so Charnwood is flagged.
     first_return_sent_in(app, 3_000_000)
     partnership_url = f"/staff/csp/partnerships/{world['charnwood']}"
     page.goto(partnership_url)
@@ -251,7 +274,9 @@ def test_csp_funding_from_allocations_to_the_panel_page(app: Flask, page: Page) 
     page.get_by_role("button", name="Save the forecast").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Forecast underspend")
     unspent = allocation - 3_000_000 - 2_000_000
-    expect(page.get_by_text(f"Forecast to leave {pounds(unspent)} unspent")).to_be_visible()
+    expect(page.get_by_text(f"Forecast to leave {pounds(unspent)} unspent")).to_contain_text(
+        "more than the threshold of £20,000.00"
+    )
     assert_accessible(page)
 
     # Rolling over more than the forecast unspent is refused; £18,000 is recorded.
@@ -275,3 +300,4 @@ def test_csp_funding_from_allocations_to_the_panel_page(app: Flask, page: Page) 
         flag = db.session.scalars(select(CspUnderspend)).one()
         assert flag.status is UnderspendStatus.DECIDED
         assert (flag.decision, flag.decision_pence) == ("roll_over", 1_800_000)
+        assert flag.threshold_pence == 2_000_000

@@ -1,21 +1,27 @@
 """The office as bidder: recording the funder's award, partner awards issued from an
 intervention (never beyond its budget in a year), funder variations proposed down to the
-partner awards, and partner awards hidden from other organisations."""
+partner awards (re-profiling their scheduled payments, never below what is already paid), and
+partner awards hidden from other organisations."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
+import datetime as dt
 
+import pytest
+from sqlalchemy import func, select
+
+from grants.audit.reconcile import reconcile
 from grants.extensions import db
 from grants.models import (
     AuditEvent,
     Award,
     ExternalBid,
     MembershipRole,
+    Payment,
     Programme,
     ProgrammeKind,
     StaffRole,
+    utcnow,
 )
 from grants.models.bids import (
     BidProposal,
@@ -330,3 +336,86 @@ def test_bid_pages_are_not_for_community_users_and_unknown_ids_are_404(client, c
     member = make_member(world["partner"], "lucy@melton.example.org")
     sign_in_as(client, member)
     assert client.get(f"/staff/bids/{world['bid'].id}").status_code in (403, 404)
+
+
+def an_active_partner_award(world: dict, title: str, pence: int, instalments: int) -> Award:
+    """A partner award for 2024/25, accepted and started, its conditions met, paid in advance
+    in equal quarterly instalments (the last one final) scheduled through the engine."""
+    award = bids.issue_partner_award(
+        world["officer"], world["intervention"].id, title, {2024: pence}
+    )
+    owner = make_member(world["partner"], f"{title.lower()}@melton.example.org")
+    fire(owner, award, "accept", signatory="Lucy Hale, community safety manager")
+    fire(world["officer"], award, "activate")
+    for condition in award.conditions:
+        condition.met_at, condition.met_by_id = utcnow(), world["officer"].id
+    share = pence // instalments
+    for number in range(instalments):
+        last = number == instalments - 1
+        create(
+            world["officer"],
+            Payment(
+                award=award, financial_year=2024, is_final=last,
+                amount_pence=pence - share * number if last else share,
+                due_date=dt.date(2024, 4 + 3 * number, 1),
+            ),
+        )  # fmt: skip
+    db.session.commit()
+    return award
+
+
+def test_approving_a_lowered_cap_reprofiles_the_partners_scheduled_payments(ctx):
+    world = a_bid()
+    officer, decider = world["officer"], world["decider"]
+    big = an_active_partner_award(world, "Big", 150_000, 2)
+    small = an_active_partner_award(world, "Small", 50_000, 2)
+    finance = make_staff(StaffRole.FINANCE, "fin@opcc.example.org")
+    paid = small.payments[0]
+    fire(decider, paid, "approve")
+    fire(finance, paid, "pay", paid_on=dt.date(2024, 4, 2), payment_reference="BACS-1")
+    db.session.commit()
+
+    variation = bids.record_funder_variation(
+        officer, world["bid"].id, world["proposal"].id, 2024, 160_000, "Home Office cap lowered"
+    )
+    bids.decide_funder_variation(decider, variation.id, True, "Agreed with both partners")
+
+    # Big: £1,500 in two instalments of £750, cut by £300 from the later one.
+    assert [(p.status.value, p.amount_pence) for p in big.payments] == [
+        ("scheduled", 75_000), ("scheduled", 45_000),
+    ]  # fmt: skip
+    # Small: £250 already paid stays; the later instalment takes the £100 cut.
+    assert [(p.status.value, p.amount_pence) for p in small.payments] == [
+        ("paid", 25_000), ("scheduled", 15_000),
+    ]  # fmt: skip
+    for award in (big, small):
+        assert sum(p.amount_pence for p in award.payments) == award.years[0].amount_pence
+    assert [str(finding) for finding in reconcile()] == []
+
+
+def test_a_lowered_cap_below_what_a_partner_is_already_paid_is_refused(ctx):
+    world = a_bid()
+    officer, decider = world["officer"], world["decider"]
+    award = an_active_partner_award(world, "Only", 200_000, 1)
+    finance = make_staff(StaffRole.FINANCE, "fin@opcc.example.org")
+    (payment,) = award.payments
+    fire(decider, payment, "approve")
+    fire(finance, payment, "pay", paid_on=dt.date(2024, 4, 2), payment_reference="BACS-1")
+    db.session.commit()
+    variation = bids.record_funder_variation(
+        officer, world["bid"].id, world["proposal"].id, 2024, 150_000, "Home Office cap lowered"
+    )
+    events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+    with pytest.raises(ServiceError) as refusal:
+        bids.decide_funder_variation(decider, variation.id, True, "Agreed with the partner")
+
+    assert refusal.value.message == (
+        f"{award.reference} cannot be reduced by £500.00 in 2024/25: £2,000.00 of that year is "
+        "already claimed, approved or paid, so it can be reduced by £0.00 at most"
+    )
+    assert variation.decision is FunderVariationStatus.PROPOSED
+    assert (award.amount_pence, payment.amount_pence) == (200_000, 200_000)
+    assert world["intervention"].years[1].budget_pence == 200_000
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
+    assert [str(finding) for finding in reconcile()] == []

@@ -175,3 +175,133 @@ def test_forms_with_errors_are_400_and_missing_objects_404(app, client):
     assert post_form(client, url, {"rest_of_year": "0"}).status_code == 302
     response = post_form(client, decide, {"decision": "claw_back", "amount": "", "reason": ""})
     assert response.status_code == 400
+
+
+# The programme's own threshold ---------------------------------------------------------------
+
+
+def test_each_programme_has_its_own_threshold_starting_at_15000_pounds(ctx):
+    monitoring_return = csp_award()
+    programme = monitoring_return.award.programme
+    other = Programme(name="Rutland CSP funding", slug="csp-2", kind=ProgrammeKind.CSP_ALLOCATION)
+    db.session.add(other)
+    db.session.commit()
+    assert programme.underspend_threshold_pence == other.underspend_threshold_pence == 1_500_000
+
+    csp.set_underspend_threshold(make_staff(StaffRole.DECISION_MAKER), programme.id, 5_000_000)
+
+    assert (programme.underspend_threshold_pence, other.underspend_threshold_pence) == (
+        5_000_000,
+        1_500_000,
+    )
+
+
+def test_the_rule_uses_the_programmes_threshold_and_a_flag_keeps_the_one_it_was_raised_at(ctx):
+    monitoring_return = csp_award()
+    programme_id = monitoring_return.award.programme_id
+    spend(monitoring_return, 2_000_000)
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    csp.set_underspend_threshold(officer, programme_id, 4_000_000)
+    # £60,000 - £20,000 - £0 = £40,000 forecast unspent: at the programme's £40,000, not over.
+    assert csp.record_forecast(officer, monitoring_return.id, 0) is None
+    assert csp.forecast_page(officer, monitoring_return.id).threshold_pence == 4_000_000
+
+    csp.set_underspend_threshold(officer, programme_id, 3_999_900)
+    flag = csp.record_forecast(officer, monitoring_return.id, 0)
+
+    assert flag is not None and flag.threshold_pence == 3_999_900
+    csp.set_underspend_threshold(officer, programme_id, 0)
+    assert flag.threshold_pence == 3_999_900
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "underspend"))
+    assert '"threshold_pence":"3999900"' in event.amounts.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("pence", "message"),
+    [
+        (-100, "£0 or more"),
+        (1_500_050, "whole pounds"),
+        (10_000_000_00 + 100, "£10,000,000 or less"),
+    ],
+)
+def test_a_threshold_that_is_not_whole_pounds_or_is_negative_is_refused(ctx, pence, message):
+    monitoring_return = csp_award()
+    programme = monitoring_return.award.programme
+    with pytest.raises(ServiceError, match=message) as refusal:
+        csp.set_underspend_threshold(
+            make_staff(StaffRole.COMMISSIONING_OFFICER), programme.id, pence
+        )
+    assert refusal.value.field == "threshold"
+    db.session.rollback()
+    assert programme.underspend_threshold_pence == 1_500_000
+
+
+def test_only_officers_and_decision_makers_set_the_threshold_and_only_on_csp_funding(ctx):
+    monitoring_return = csp_award()
+    programme_id = monitoring_return.award.programme_id
+    community = Programme(name="Prevention Fund", slug="pf", kind=ProgrammeKind.COMMUNITY_GRANT)
+    db.session.add(community)
+    db.session.commit()
+    for role in (StaffRole.ASSESSOR, StaffRole.FINANCE, StaffRole.ADMINISTRATOR):
+        with pytest.raises(NotFound):
+            csp.set_underspend_threshold(make_staff(role), programme_id, 100)
+    with pytest.raises(NotFound):
+        csp.set_underspend_threshold(make_member(make_organisation(), "a@b.example.org"), 1, 100)
+    with pytest.raises(csp.NotCsp):
+        csp.set_underspend_threshold(make_staff(StaffRole.COMMISSIONING_OFFICER), community.id, 100)
+    assert monitoring_return.award.programme.underspend_threshold_pence == 1_500_000
+
+
+def test_the_threshold_page_saves_whole_pounds_and_shows_errors_changing_nothing(app, client):
+    with app.app_context():
+        programme_id = csp_award().award.programme_id
+        community = Programme(name="Prevention Fund", slug="pf", kind=ProgrammeKind.COMMUNITY_GRANT)
+        db.session.add(community)
+        db.session.commit()
+        community_id = community.id
+        sign_in_as(client, make_staff(StaffRole.COMMISSIONING_OFFICER))
+    url = f"/staff/csp/{programme_id}/underspend-threshold"
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="15,000"' in page.text
+    assert f'href="{url}"' in client.get("/staff/csp").text
+
+    for typed, message in [
+        ("15,000.50", "Enter the threshold in whole pounds, like 15,000 (no pence)"),
+        ("-5", "Enter the threshold in whole pounds, like 15,000"),
+        ("", "Enter the threshold in whole pounds, like 15,000"),
+        ("lots", "Enter the threshold in whole pounds, like 15,000"),
+        ("20,000,000", "The threshold must be £10,000,000 or less"),
+    ]:
+        response = post_form(client, url, {"threshold": typed})
+        assert response.status_code == 400, typed
+        assert "govuk-error-summary" in response.text and message in response.text, typed
+        assert 'href="#threshold"' in response.text, typed
+    with app.app_context():
+        assert db.session.get(Programme, programme_id).underspend_threshold_pence == 1_500_000
+
+    response = post_form(client, url, {"threshold": "£20,000"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/staff/csp#thresholds")
+    overview = client.get("/staff/csp").text
+    assert "Underspend threshold for CSP funding saved." in overview and "£20,000" in overview
+    with app.app_context():
+        assert db.session.get(Programme, programme_id).underspend_threshold_pence == 2_000_000
+
+    # Not CSP funding: a GET goes back to the overview, a POST is not found.
+    other = f"/staff/csp/{community_id}/underspend-threshold"
+    assert client.get(other).status_code == 302
+    assert post_form(client, other, {"threshold": "1"}, token_from=url).status_code == 404
+    assert client.get("/staff/csp/999999/underspend-threshold").status_code == 404
+
+
+def test_staff_who_do_not_manage_funding_see_the_threshold_but_cannot_change_it(app, client):
+    with app.app_context():
+        programme_id = csp_award().award.programme_id
+        sign_in_as(client, make_staff(StaffRole.FINANCE))
+    url = f"/staff/csp/{programme_id}/underspend-threshold"
+    overview = client.get("/staff/csp").text
+    assert "£15,000" in overview and url not in overview
+    assert client.get(url).status_code == 403
+    assert post_form(client, url, {"threshold": "1"}, token_from="/staff/csp").status_code == 403
+    with app.app_context():
+        assert db.session.get(Programme, programme_id).underspend_threshold_pence == 1_500_000
