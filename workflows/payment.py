@@ -3,7 +3,7 @@ advance are approved without a claim. Never beyond what remains of the award.
 
 When an award's year is reduced (the award's ``reduce`` move) its instalments still to come
 are lowered (``reduce``, which leaves the payment scheduled) or, lowered to nothing, cancelled
-(``cancel``: scheduled → rejected, so it holds nothing of the award, as a rejected claim does).
+(``cancel``: scheduled → cancelled, so it holds nothing of the award).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _evidence_used_before(payment: Payment) -> str | None:
         .where(
             Document.sha256.in_(digests),
             ClaimLine.payment_id != payment.id,
-            Payment.status != PaymentStatus.REJECTED,
+            Payment.status.not_in([PaymentStatus.REJECTED, PaymentStatus.CANCELLED]),
             Award.organisation_id == payment.award.organisation_id,
         )
         .limit(1)
@@ -199,7 +199,7 @@ LIFECYCLE = Lifecycle(
           effect=lower_amount,
           requires={"reduction_pence": "Enter the reduction",
                     "reason": "Enter why the payment is reduced"}),
-        t("cancel", S.SCHEDULED, S.REJECTED, [OFFICER, DECISION_MAKER],
+        t("cancel", S.SCHEDULED, S.CANCELLED, [OFFICER, DECISION_MAKER],
           "Cancel the scheduled payment", guards=[final_passed_on], effect=pass_final_on,
           requires={"reason": "Enter why the payment is cancelled"}),
     ],

@@ -34,6 +34,7 @@ class PaymentStatus(Labelled):
     APPROVED = "approved"
     PAID = "paid"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
 
 
 class ReturnStatus(Labelled):

@@ -102,6 +102,8 @@ ACTION_WORDS = {
     ("payment", "approve"): "Payment approved",
     ("payment", "reject"): "Claim rejected",
     ("payment", "pay"): "Paid",
+    ("payment", "reduce"): "Scheduled payment lowered",
+    ("payment", "cancel"): "Scheduled payment cancelled",
     ("monitoring_return", "create"): "Return scheduled",
     ("monitoring_return", "open"): "Return opened",
     ("monitoring_return", "submit"): "Return submitted",

@@ -109,7 +109,7 @@ def live_in_year(award: Award, year: int) -> int:
     return sum(
         p.amount_pence
         for p in award.payments
-        if p.financial_year == year and p.status is not S.REJECTED
+        if p.financial_year == year and p.status is not S.CANCELLED
     )
 
 
@@ -144,7 +144,7 @@ def test_the_latest_instalments_are_lowered_first_to_add_up_to_the_new_amount(ct
     award = world["award"]
     assert (award.amount_pence, award.years[0].amount_pence) == (700_000, 700_000)
     # The fourth quarter goes altogether (cancelled), the third loses the rest.
-    assert (q4.status, q4.amount_pence) == (S.REJECTED, 250_000)
+    assert (q4.status, q4.amount_pence) == (S.CANCELLED, 250_000)
     assert (q3.status, q3.amount_pence) == (S.SCHEDULED, 200_000)
     assert [(p.status, p.amount_pence) for p in (q1, q2)] == [(S.SCHEDULED, 250_000)] * 2
     assert live_in_year(award, 2026) == 700_000
@@ -153,7 +153,7 @@ def test_the_latest_instalments_are_lowered_first_to_add_up_to_the_new_amount(ct
     # Each change is a move on the ledger, with the payment's new amount.
     cancel = events_for(q4)[-1]
     assert (cancel.action, cancel.from_state) == ("cancel", "scheduled")
-    assert cancel.to_state == "rejected"
+    assert cancel.to_state == "cancelled"
     assert "2026/27 of PF-2627-" in cancel.reason and "£10,000.00 to £7,000.00" in cancel.reason
     lowered = events_for(q3)[-1]
     assert (lowered.action, lowered.to_state) == ("reduce", "scheduled")
@@ -176,7 +176,7 @@ def test_paid_and_approved_instalments_stay_and_only_those_still_to_come_are_low
         (S.PAID, 250_000),
         (S.APPROVED, 250_000),
         (S.SCHEDULED, 100_000),
-        (S.REJECTED, 250_000),
+        (S.CANCELLED, 250_000),
     ]
     assert (q1.version, q2.version) == versions  # untouched, not even rewritten
     assert live_in_year(world["award"], 2026) == 600_000
@@ -192,7 +192,7 @@ def test_reducing_to_exactly_what_is_committed_cancels_every_instalment_still_to
 
     reduce(world, 2026, 500_000)
 
-    assert (q3.status, q4.status) == (S.REJECTED, S.REJECTED)
+    assert (q3.status, q4.status) == (S.CANCELLED, S.CANCELLED)
     assert live_in_year(world["award"], 2026) == 500_000
     # The approved payment not yet made is the last money now.
     assert [p.is_final for p in world["payments"]] == [False, True, False, False]
@@ -249,7 +249,7 @@ def test_only_the_reduced_year_is_reprofiled_and_the_final_payment_passes_back_a
 
     reduce(world, 2027, 200_000)  # the whole of 2027/28
 
-    assert (next_year.status, next_year.is_final) == (S.REJECTED, False)
+    assert (next_year.status, next_year.is_final) == (S.CANCELLED, False)
     assert [(p.status, p.amount_pence, p.is_final) for p in (first, second)] == [
         (S.SCHEDULED, 300_000, False), (S.SCHEDULED, 300_000, True),
     ]  # fmt: skip
@@ -369,7 +369,7 @@ def test_any_reduction_adds_up_or_is_refused(ctx, amounts, made, approved_only, 
         assert whole == sorted(whole, reverse=True)
         assert all(pence > 0 for pence in kept)
         # Exactly one final payment is left among those that still hold money.
-        live = [p for p in payments if p.status is not S.REJECTED]
+        live = [p for p in payments if p.status is not S.CANCELLED]
         assert sum(p.is_final for p in payments) == 1
         assert not live or any(p.is_final for p in live)
     ledger_is_sound()
