@@ -128,6 +128,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "SESSION_LIFETIME_MINUTES": _int(env, "SESSION_LIFETIME_MINUTES", 8 * 60),
         "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 60),
         "SIGN_IN_LINK_MINUTES": _int(env, "SIGN_IN_LINK_MINUTES", 15),
+        # How long before a commissioned service's contract ends its review is flagged.
+        "CONTRACT_REVIEW_MONTHS": _int(env, "CONTRACT_REVIEW_MONTHS", 9),
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": secure_cookies,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 30 * 1024 * 1024),

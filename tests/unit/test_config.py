@@ -71,3 +71,13 @@ def test_importing_the_package_creates_no_app():
     for name, module in list(sys.modules.items()):
         if name == "grants" or name.startswith("grants."):
             assert not any(isinstance(value, Flask) for value in vars(module).values()), name
+
+
+def test_contract_review_window_is_a_setting(tmp_path):
+    assert load_config(str(tmp_path), env={})["CONTRACT_REVIEW_MONTHS"] == 9
+    assert (
+        load_config(str(tmp_path), env={"CONTRACT_REVIEW_MONTHS": "6"})["CONTRACT_REVIEW_MONTHS"]
+        == 6
+    )
+    with pytest.raises(ConfigurationError, match="CONTRACT_REVIEW_MONTHS"):
+        load_config(str(tmp_path), env={"CONTRACT_REVIEW_MONTHS": "nine"})
