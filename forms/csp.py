@@ -1,5 +1,6 @@
 """Staff forms for CSP funding: the allocation method and its inputs, confirming the year's
-allocations, a partnership's forecast of spend, and the decision on a forecast underspend."""
+allocations, inviting the partnerships to the plan round, a partnership's forecast of spend,
+the programme's underspend threshold and the decision on a forecast underspend."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import Field, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
+from wtforms import (
+    Field,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import AnyOf, Length, Optional
 
 from forms.award_management import Versioned
@@ -157,6 +166,31 @@ class ConfirmForm(FlaskForm):
     # Refusals (over the budget) take the reader to the confirm section.
     error_anchor = "#confirm"
     submit = SubmitField("Confirm the allocations", widget=GovSubmitInput())
+
+
+class InviteForm(FlaskForm):
+    # Refusals (nobody to invite, the round closed) take the reader to the invite button.
+    error_anchor = "#invite"
+    submit = SubmitField(
+        "Invite the partnerships with a confirmed allocation", widget=GovSubmitInput()
+    )
+
+
+class ThresholdForm(FlaskForm):
+    threshold = StringField(
+        "Underspend threshold, in pounds",
+        description="A partnership forecast to leave more than this unspent in a financial "
+        "year is flagged for a decision. Whole pounds, for example 15,000",
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Save the threshold", widget=GovSubmitInput())
+
+    def validate_threshold(self, field: Field) -> None:
+        # Whole pounds and at least £0 are the service's rules; this only reads the number.
+        try:
+            field.pence = parse_pounds(field.data or "")  # type: ignore[attr-defined]
+        except ValueError:
+            raise ValidationError("Enter the threshold in whole pounds, like 15,000") from None
 
 
 class ForecastForm(FlaskForm):

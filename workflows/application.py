@@ -1,4 +1,5 @@
 """Application: draft → submitted → in assessment ⇄ information requested → approved | rejected;
+sent back from assessment to a draft for changes (a CSP's plan, say) and submitted again;
 withdrawn by the applicant before a decision; a draft lapses when its round closes."""
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ from workflows.references import next_reference
 S = ApplicationStatus
 
 
+def sent_back(application: Application) -> bool:
+    """A draft that was submitted before (it has its reference) and sent back for changes."""
+    return application.reference is not None
+
+
 def round_is_open(move: Move) -> str | None:
+    # One sent back for changes goes back when the changes are made, even after the round
+    # has closed: the office asked for them.
+    if sent_back(move.obj):
+        return None
     if not move.obj.round.is_open_at(move.now):
         return "This funding round is closed, so the application cannot be submitted"
     return None
@@ -33,6 +43,12 @@ def round_is_open(move: Move) -> str | None:
 def round_has_closed(move: Move) -> str | None:
     if move.now < move.obj.round.closes_at:
         return "A draft only lapses once its round has closed"
+    return None
+
+
+def not_sent_back(move: Move) -> str | None:
+    if sent_back(move.obj):
+        return "A draft sent back for changes does not lapse: the changes asked for are awaited"
     return None
 
 
@@ -156,6 +172,17 @@ LIFECYCLE = Lifecycle(
             effect=record_question,
             jobs=["email.information_requested"],
         ),
+        # The applicant changes the application itself (a CSP's plan: its actions and their
+        # budget lines) and submits it again; the reference stays, and assessment starts again.
+        transition(
+            "request_changes",
+            S.IN_ASSESSMENT,
+            S.DRAFT,
+            [OFFICER, DECISION_MAKER],
+            "Send back for changes",
+            requires={"reason": "Enter the changes you are asking for"},
+            jobs=["email.changes_requested"],
+        ),
         transition(
             "provide_information",
             S.INFORMATION_REQUESTED,
@@ -204,7 +231,12 @@ LIFECYCLE = Lifecycle(
             requires={"reason": "Enter why you are withdrawing the application"},
         ),
         transition(
-            "lapse", S.DRAFT, S.LAPSED, [SYSTEM], "Lapse the draft", guards=[round_has_closed]
+            "lapse",
+            S.DRAFT,
+            S.LAPSED,
+            [SYSTEM],
+            "Lapse the draft",
+            guards=[round_has_closed, not_sent_back],
         ),
     ],
 )

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from grants.extensions import db
 from grants.filters import financial_year, pounds
 from grants.models import Application, ApplicationStatus, ProgrammeBudget, ProgrammeKind, Round
-from grants.models.csp import CspAllocation, CspAllocationStatus
+from grants.models.csp import CspAllocation, CspAllocationStatus, CspUnderspend, UnderspendStatus
 from workflows.declaration import Move
 
 
@@ -66,10 +66,29 @@ def confirmed_allocation(programme_id: int, organisation_id: int, year: int) -> 
     )
 
 
+def rolled_over_into(programme_id: int, organisation_id: int, year: int) -> int:
+    """What was rolled over into ``year`` by underspend decisions on the year before: money the
+    partnership was paid last year and keeps to spend this year. It is not paid again, so it
+    neither raises what this year's plan can be approved up to nor counts against this year's
+    budget."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(CspUnderspend.decision_pence), 0)).where(
+                CspUnderspend.programme_id == programme_id,
+                CspUnderspend.organisation_id == organisation_id,
+                CspUnderspend.financial_year == year - 1,
+                CspUnderspend.status == UnderspendStatus.DECIDED,
+                CspUnderspend.decision == "roll_over",
+            )
+        )
+    )
+
+
 def within_csp_allocation(move: Move) -> str | None:
     """For a CSP's annual plan: the amount approved, with the partnership's other approved
-    plans for the year, is within its confirmed allocation for the year. Other programmes'
-    applications pass untouched. A guard on the application's ``approve``."""
+    plans for the year, is within its confirmed allocation for the year. (Money rolled over
+    into the year was paid the year before, so an award never pays it again.) Other
+    programmes' applications pass untouched. A guard on the application's ``approve``."""
     application = move.obj
     round_ = application.round
     if round_.programme.kind is not ProgrammeKind.CSP_ALLOCATION:

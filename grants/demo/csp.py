@@ -2,8 +2,9 @@
 
 Each February the office shares the next financial year's £500,000 between the eight CSPs by
 formula (half on each area's share of the population, half on its share of recorded crime),
-and the Commissioner confirms the allocations. Last year three partnerships had their annual
-plans approved within their allocations: the money was released quarterly in advance and each
+and the Commissioner confirms the allocations; the officer then invites every partnership to
+the year's plan round. Last year all eight had their annual plans approved within their
+allocations: the money was released quarterly in advance and each
 sent quarterly returns signed off by its responsible officer. The officer recorded a forecast
 of spend with each in-year return: Charnwood's third quarter showed more than £15,000 forecast
 unspent and the Commissioner rolled £18,000 over; North West Leicestershire's is flagged and
@@ -45,6 +46,7 @@ from grants.models.csp import (
     CspAllocation,
     CspAllocationBasis,
     CspForecast,
+    CspInvitation,
     CspUnderspend,
 )
 from grants.services.csp import (
@@ -152,6 +154,82 @@ PLANS = (
         (24, 49, 73, 98),
         submitted_after=dt.timedelta(days=16, hours=9),
     ),
+    Plan(
+        "csp-leicester",
+        "Safer Leicester Partnership plan",
+        (
+            ("Domestic abuse", "Independent advocates and perpetrator work", 35),
+            ("Anti-social behaviour", "Neighbourhood ASB case workers", 30),
+            ("Serious violence", "Knife crime prevention in schools", 25),
+            ("Hate crime", "Third-party reporting centres", 10),
+        ),
+        (("Victims supported by the advocates", 420), ("ASB cases resolved", 600)),
+        ("domestic-abuse", "asb", "knife-crime", "hate-crime"),
+        gss.LEICESTER,
+        "Head of Community Safety",
+        (25, 50, 74, 99),
+        submitted_after=dt.timedelta(days=11, hours=15),
+    ),
+    Plan(
+        "csp-blaby-hinckley",
+        "Blaby and Hinckley & Bosworth Community Safety Partnership plan",
+        (
+            ("Anti-social behaviour", "Enderby and Hinckley ASB case work", 50),
+            ("Neighbourhood crime", "Burglary target hardening", 30),
+            ("Road safety", "Speed watch in the villages", 20),
+        ),
+        (("ASB cases resolved", 150), ("Homes target-hardened", 120)),
+        ("asb", "neighbourhood-crime", "road-safety"),
+        gss.BLABY,
+        "Community Safety Manager",
+        (23, 48, 72, 97),
+        submitted_after=dt.timedelta(days=12, hours=10),
+    ),
+    Plan(
+        "csp-harborough",
+        "Harborough Community Safety Partnership plan",
+        (
+            ("Rural crime", "Farm watch and rural patrols", 45),
+            ("Domestic abuse", "Outreach in the market towns", 35),
+            ("Cyber crime", "Scam awareness for older people", 20),
+        ),
+        (("Farms in the watch scheme", 70), ("Scam awareness sessions", 30)),
+        ("rural-crime", "domestic-abuse", "cyber-fraud"),
+        gss.HARBOROUGH,
+        "Community Safety Officer",
+        (24, 49, 74, 99),
+        submitted_after=dt.timedelta(days=14, hours=11),
+    ),
+    Plan(
+        "csp-melton",
+        "Melton Community Safety Partnership plan",
+        (
+            ("Anti-social behaviour", "Town centre ASB case work", 50),
+            ("Substance misuse", "Youth diversion sessions", 30),
+            ("Rural crime", "Rural crime prevention", 20),
+        ),
+        (("ASB cases resolved", 60), ("Young people in diversion sessions", 80)),
+        ("asb", "substance-misuse", "rural-crime"),
+        gss.MELTON,
+        "Head of Communities",
+        (25, 50, 75, 100),
+        submitted_after=dt.timedelta(days=15, hours=16),
+    ),
+    Plan(
+        "csp-oadby-wigston",
+        "Oadby and Wigston Community Safety Partnership plan",
+        (
+            ("Anti-social behaviour", "Parks and open spaces patrols", 40),
+            ("Hate crime", "Community cohesion projects", 30),
+            ("Neighbourhood crime", "Cycle and vehicle crime prevention", 30),
+        ),
+        (("ASB cases resolved", 50), ("Cohesion events held", 12)),
+        ("asb", "hate-crime", "neighbourhood-crime"),
+        gss.OADBY_AND_WIGSTON,
+        "Community Safety Manager",
+        (24, 49, 73, 98),
+        submitted_after=dt.timedelta(days=13, hours=9),
+    ),
 )
 
 
@@ -174,9 +252,12 @@ def book_csp_funding(
             allocations[year] = _book_allocations(
                 timeline, programme, year, inputs, organisations, cast
             )
+    if this_year in allocations:
+        _book_invitations(timeline, current_round, organisations, allocations[this_year], cast)
     if last_year not in allocations:
         return {}
     round_ = _last_years_round(programme, last_year)
+    _book_invitations(timeline, round_, organisations, allocations[last_year], cast)
     specs = [
         _application(plan, last_year, allocations[last_year][plan.organisation]) for plan in PLANS
     ]
@@ -264,6 +345,33 @@ def _book_allocations(
             reason=f"Allocations for {financial_year_label(year)} agreed by the Commissioner.",
         )
     return {key: shares[organisation_id] for organisation_id, key in by_id.items()}
+
+
+def _book_invitations(
+    timeline: Timeline,
+    round_: Round,
+    organisations: dict[str, Organisation],
+    allocations: dict[str, int],
+    cast: Cast,
+) -> None:
+    """Every partnership with a confirmed allocation invited to the plan round, once the
+    allocations were confirmed and the round published (the emails belong to the past)."""
+    confirmed = london(dt.date(round_.financial_year, 2, 10), 11)
+    invited_at = max(confirmed, round_.published_at or round_.opens_at) + dt.timedelta(hours=3)
+    invited_at = min(invited_at, round_.opens_at)
+
+    def invite() -> None:
+        db.session.add_all(
+            CspInvitation(
+                round=round_,
+                organisation=organisations[key],
+                invited_by_id=cast.officer.id,
+                invited_at=invited_at,
+            )
+            for key in allocations
+        )
+
+    timeline.at(invited_at, invite)
 
 
 def _last_years_round(programme: Programme, year: int) -> Round:

@@ -9,6 +9,7 @@ services above it (import-linter checks this).
 from grants.jobs import (  # noqa: F401  (imported for what they register)
     agreements,
     audit_tasks,
+    csp_emails,
     dossier_tasks,
     emails,
     export_tasks,

@@ -142,5 +142,22 @@ class CspUnderspend(TimestampMixin, Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class CspInvitation(Base):
+    """A partnership invited to send its annual plan to a CSP plan round. Only an invited
+    partnership may start a plan there; the invitation is emailed to its members."""
+
+    __tablename__ = "csp_invitations"
+    __table_args__ = (UniqueConstraint("round_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    invited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    round: Mapped[Round] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+
 from grants.models.organisations import Organisation  # noqa: E402
-from grants.models.programmes import Programme  # noqa: E402
+from grants.models.programmes import Programme, Round  # noqa: E402

@@ -34,7 +34,7 @@ from grants.models import (
     utcnow,
 )
 from grants.policy import visible_applications, visible_organisations
-from grants.services import documents
+from grants.services import csp, documents
 from grants.services.errors import NotFound, ServiceError
 from workflows import application_form as form_spec
 from workflows.application_form import Section
@@ -100,6 +100,8 @@ def start(user: User, round_id: int, organisation_id: int) -> Application:
     organisation = next((o for o in organisations_of(user) if o.id == organisation_id), None)
     if organisation is None:
         raise ServiceError("Select the organisation you are applying for", "organisation")
+    # A CSP round is by invitation: only an invited partnership may start its plan there.
+    csp.check_may_start_plan(round_, organisation)
     if not round_.is_open_at(utcnow()):
         raise ServiceError("This funding round is not open for applications")
     application = Application(

@@ -1,38 +1,51 @@
 """Community Safety Partnership funding: allocations per partnership and financial year by a
-recorded method, checked against the programme's budget; forecasts of spend from the
+recorded method, checked against the programme's budget; invitations to a year's plan round
+(only an invited partnership may start a plan there); forecasts of spend from the
 partnerships' returns, flags when the forecast unspent is above the programme's threshold and
 the decisions taken on them; and a page of figures per partnership for the Police and Crime
 Panel.
 
-Every change is a move through the workflow engine (``csp_allocation`` and ``underspend``
-lifecycles), so each is checked there and recorded in the ledger.
+Every change of an allocation, a flag or an award is a move through the workflow engine
+(``csp_allocation``, ``underspend`` and ``award`` lifecycles), so each is checked there and
+recorded in the ledger. An underspend decision moves the money it names: clawing back lowers
+the partnership's award for the year (the award's ``reduce``), reallocating lowers the award
+and gives the amount back to the year's unallocated pot (the allocation's ``release``), and
+rolling over lets the partnership keep the amount, already paid, to spend in the next year as
+well as that year's allocation (``csp_rules.rolled_over_into``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from grants.calendar import financial_year_of, london_today
 from grants.extensions import db
 from grants.filters import financial_year, pounds
+from grants.jobs import csp_emails
+from grants.jobs.outbox import note_pending
 from grants.models import (
+    Application,
     Award,
     AwardStatus,
     AwardYear,
     MonitoringReturn,
     Organisation,
     OrganisationType,
+    OutboxJob,
     OutputTarget,
     Payment,
     PaymentStatus,
     Programme,
     ProgrammeKind,
     ReturnStatus,
+    Round,
     User,
     utcnow,
 )
@@ -42,11 +55,13 @@ from grants.models.csp import (
     CspAllocationBasis,
     CspAllocationStatus,
     CspForecast,
+    CspInvitation,
     CspUnderspend,
     UnderspendStatus,
 )
 from grants.policy import MANAGING_STAFF, visible_organisations, visible_returns
 from grants.services.errors import NotFound, ServiceError
+from workflows.csp_rules import rolled_over_into
 from workflows.engine import create, fire
 from workflows.errors import WorkflowError
 from workflows.underspend import DECISIONS
@@ -208,6 +223,14 @@ def overview(user: User) -> list[ProgrammeSummary]:
 class AllocationRow:
     organisation: Organisation
     allocation: CspAllocation | None
+    # Rolled over into this year by a decision on the year before's underspend.
+    rolled_over_pence: int = 0
+
+    @property
+    def to_spend_pence(self) -> int:
+        """What the partnership has to spend in the year: its allocation, which its plans may be
+        approved up to and its award pays, and what it kept from the year before."""
+        return (self.allocation.amount_pence if self.allocation else 0) + self.rolled_over_pence
 
 
 @dataclass(frozen=True)
@@ -231,6 +254,10 @@ class AllocationsPage:
     @property
     def over_budget(self) -> bool:
         return self.difference_pence is not None and self.difference_pence < 0
+
+    @property
+    def rolled_over_pence(self) -> int:
+        return sum(row.rolled_over_pence for row in self.rows)
 
     @property
     def has_allocations(self) -> bool:
@@ -265,7 +292,10 @@ def allocations_page(user: User, programme_id: int, year: int) -> AllocationsPag
     # A partnership no longer of the CSP type keeps its row while it has an allocation.
     known = {o.id for o in csps}
     extra = [a.organisation for a in allocations.values() if a.organisation_id not in known]
-    rows = [AllocationRow(o, allocations.get(o.id)) for o in [*csps, *extra]]
+    rows = [
+        AllocationRow(o, allocations.get(o.id), rolled_over_into(programme.id, o.id, year))
+        for o in [*csps, *extra]
+    ]
     basis = db.session.scalar(
         select(CspAllocationBasis).where(
             CspAllocationBasis.programme_id == programme.id,
@@ -398,6 +428,194 @@ def confirm_allocations(
         db.session.rollback()
         raise ServiceError(refusal.message) from refusal
     return allocations_page(user, programme_id, year)
+
+
+# Invitations to the plan round ----------------------------------------------------------------
+
+
+def plan_rounds(user: User) -> list[Round]:
+    """The CSP programmes' rounds, newest year first: each year's plans are sent to one."""
+    _staff_only(user)
+    return list(
+        db.session.scalars(
+            select(Round)
+            .join(Programme, Programme.id == Round.programme_id)
+            .options(selectinload(Round.programme))
+            .where(Programme.kind == ProgrammeKind.CSP_ALLOCATION)
+            .order_by(Round.financial_year.desc(), Round.opens_at.desc(), Round.id)
+        )
+    )
+
+
+def plan_round(user: User, round_id: int) -> Round:
+    _staff_only(user)
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound
+    if round_.programme.kind is not ProgrammeKind.CSP_ALLOCATION:
+        raise NotCsp
+    return round_
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    organisation: Organisation
+    allocation: CspAllocation | None
+    invitation: CspInvitation | None
+    plan: Application | None
+
+    @property
+    def can_be_invited(self) -> bool:
+        confirmed = self.allocation is not None and (
+            self.allocation.status is CspAllocationStatus.CONFIRMED
+        )
+        return confirmed and self.invitation is None
+
+
+@dataclass(frozen=True)
+class InvitationsPage:
+    round: Round
+    rows: list[InvitationRow]
+
+    @property
+    def to_invite(self) -> list[InvitationRow]:
+        return [row for row in self.rows if row.can_be_invited]
+
+    @property
+    def invited(self) -> int:
+        return sum(1 for row in self.rows if row.invitation is not None)
+
+
+def invitations_page(user: User, round_id: int) -> InvitationsPage:
+    """Every partnership, with its allocation for the round's year, whether it is invited and
+    the plan it has started, if any."""
+    round_ = plan_round(user, round_id)
+    allocations = {
+        a.organisation_id: a
+        for a in db.session.scalars(
+            select(CspAllocation).where(
+                CspAllocation.programme_id == round_.programme_id,
+                CspAllocation.financial_year == round_.financial_year,
+            )
+        )
+    }
+    invitations = {
+        i.organisation_id: i
+        for i in db.session.scalars(
+            select(CspInvitation).where(CspInvitation.round_id == round_.id)
+        )
+    }
+    plans: dict[int, Application] = {}
+    for application in db.session.scalars(
+        select(Application).where(Application.round_id == round_.id).order_by(Application.id)
+    ):
+        plans.setdefault(application.organisation_id, application)
+    rows = [
+        InvitationRow(o, allocations.get(o.id), invitations.get(o.id), plans.get(o.id))
+        for o in partnerships()
+    ]
+    return InvitationsPage(round_, rows)
+
+
+def invite_partnerships(
+    user: User, round_id: int, now: dt.datetime | None = None
+) -> list[CspInvitation]:
+    """Invite to the plan round every partnership with a confirmed allocation for its year
+    that is not invited yet, and email each one's members. Gives the new invitations."""
+    now = now or utcnow()
+    if not MANAGING_STAFF.allows(user):
+        raise NotFound
+    page = invitations_page(user, round_id)
+    round_ = page.round
+    label = financial_year(round_.financial_year)
+    if round_.closes_at <= now:
+        raise ServiceError(f"{round_.name} has closed, so nobody can be invited to it")
+    if not page.to_invite:
+        if not any(
+            row.allocation and row.allocation.status is CspAllocationStatus.CONFIRMED
+            for row in page.rows
+        ):
+            raise ServiceError(
+                f"No partnership has a confirmed allocation for {label}: confirm the year's "
+                "allocations first"
+            )
+        raise ServiceError(
+            f"Every partnership with a confirmed allocation for {label} is invited already"
+        )
+    invitations = [
+        CspInvitation(
+            round_id=round_.id,
+            organisation_id=row.organisation.id,
+            invited_by_id=user.id,
+            invited_at=now,
+        )
+        for row in page.to_invite
+    ]
+    db.session.add_all(invitations)
+    db.session.flush()
+    for invitation in invitations:
+        db.session.add(
+            OutboxJob(
+                job=csp_emails.INVITATION,
+                payload=json.dumps({"invitation_id": invitation.id}),
+                dedupe_key=f"{csp_emails.INVITATION}:{invitation.id}",
+            )
+        )
+    db.session.commit()
+    note_pending()
+    return invitations
+
+
+def is_invited(round_id: int, organisation_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(CspInvitation.id).where(
+                CspInvitation.round_id == round_id,
+                CspInvitation.organisation_id == organisation_id,
+            )
+        )
+        is not None
+    )
+
+
+def check_may_start_plan(round_: Round, organisation: Organisation) -> None:
+    """A CSP round takes plans only from the partnerships invited to it: anyone else is
+    refused with the reason, before anything is created."""
+    if round_.programme.kind is not ProgrammeKind.CSP_ALLOCATION:
+        return
+    if organisation.org_type is not OrganisationType.COMMUNITY_SAFETY_PARTNERSHIP:
+        raise ServiceError(
+            f"{round_.name} is for the Community Safety Partnerships invited to send their "
+            f"annual plans. {organisation.name} cannot apply to it: find funding that is open "
+            "to your organisation instead",
+            "organisation",
+        )
+    if not is_invited(round_.id, organisation.id):
+        raise ServiceError(
+            f"{organisation.name} has not been invited to {round_.name}. A partnership can "
+            "start its plan once the commissioning team has invited it",
+            "organisation",
+        )
+
+
+def open_invitations(organisation_id: int, now: dt.datetime | None = None) -> list[CspInvitation]:
+    """A partnership's invitations to plan rounds not yet closed where it has no plan yet:
+    the plan it is asked to send, for its dashboard."""
+    now = now or utcnow()
+    started = select(Application.round_id).where(Application.organisation_id == organisation_id)
+    return list(
+        db.session.scalars(
+            select(CspInvitation)
+            .join(Round, Round.id == CspInvitation.round_id)
+            .options(selectinload(CspInvitation.round))
+            .where(
+                CspInvitation.organisation_id == organisation_id,
+                Round.closes_at > now,
+                CspInvitation.round_id.not_in(started),
+            )
+            .order_by(Round.closes_at)
+        )
+    )
 
 
 # The programme's underspend threshold ---------------------------------------------------------
@@ -620,12 +838,15 @@ def decide_underspend(
     expected_version: int | None,
     now: dt.datetime | None = None,
 ) -> CspUnderspend:
-    """Roll over, reallocate or claw back: the decision on the partnership's waiting flag."""
+    """Roll over, reallocate or claw back: the decision on the partnership's waiting flag,
+    and the money moved as it says, all in one transaction (a refusal of any move leaves
+    everything as it was)."""
     flag = waiting_underspend(user, organisation_id)
     if flag is None:
         raise NotFound
     if decision not in DECISIONS:
         raise ServiceError("Choose roll over, reallocate or claw back", field="decision")
+    now = now or utcnow()
     try:
         fire(
             user,
@@ -636,11 +857,62 @@ def decide_underspend(
             amount_pence=amount_pence,
             reason=reason.strip(),
         )
+        move_underspend_money(user, flag, now)
         db.session.commit()
     except WorkflowError as refusal:
         db.session.rollback()
         raise ServiceError(refusal.message, field="amount") from refusal
+    except ServiceError:
+        db.session.rollback()
+        raise
     return flag
+
+
+def move_underspend_money(user: User | None, flag: CspUnderspend, now: dt.datetime) -> None:
+    """Inside the caller's transaction, after the decision: the money moves it names, each
+    through the engine. Rolling over needs no move of its own: the decision, on the ledger
+    with its amount, is what next year's pages show as kept to spend (``rolled_over_into``)."""
+    decision, amount = flag.decision, flag.decision_pence
+    label = financial_year(flag.financial_year)
+    if decision == "roll_over":
+        return
+    award = db.session.get(Award, flag.award_id) if flag.award_id else None
+    if award is None:
+        raise ServiceError(
+            f"The partnership has no award for {label} to take the money from", field="decision"
+        )
+    why = "clawed back" if decision == "claw_back" else "reallocated"
+    fire(
+        user,
+        award,
+        "reduce",
+        now=now,
+        financial_year=flag.financial_year,
+        reduction_pence=amount,
+        reason=f"Forecast underspend {why}: {flag.decision_reason}",
+    )
+    if decision == "reallocate":
+        allocation = db.session.scalar(
+            select(CspAllocation).where(
+                CspAllocation.programme_id == flag.programme_id,
+                CspAllocation.organisation_id == flag.organisation_id,
+                CspAllocation.financial_year == flag.financial_year,
+            )
+        )
+        if allocation is None or allocation.status is not CspAllocationStatus.CONFIRMED:
+            raise ServiceError(
+                f"The partnership has no confirmed allocation for {label} to give the money "
+                "back from",
+                field="decision",
+            )
+        fire(
+            user,
+            allocation,
+            "release",
+            now=now,
+            amount_pence=amount,
+            reason=f"Forecast underspend reallocated: {flag.decision_reason}",
+        )
 
 
 def decision_label(decision: str | None) -> str:
@@ -686,6 +958,8 @@ class PanelYear:
     returns: list[ReturnLine]
     outputs: list[OutputLine]
     underspends: list[CspUnderspend]
+    # Rolled over into this year by decisions on the year before's underspend.
+    rolled_over_pence: int = 0
 
 
 @dataclass(frozen=True)
@@ -776,8 +1050,19 @@ def panel_page(user: User, organisation_id: int) -> PanelPage:
         .order_by(CspUnderspend.id)
     ):
         flags.setdefault(flag.financial_year, []).append(flag)
+    rolled: dict[int, int] = {}
+    for year_flags in flags.values():
+        for flag in year_flags:
+            if flag.status is UnderspendStatus.DECIDED and flag.decision == "roll_over":
+                into = flag.financial_year + 1
+                rolled[into] = rolled.get(into, 0) + flag.decision_pence
     years = sorted(
-        set(allocations) | set(awarded) | set(paid) | set(returns_by_year) | set(flags),
+        set(allocations)
+        | set(awarded)
+        | set(paid)
+        | set(returns_by_year)
+        | set(flags)
+        | set(rolled),
         reverse=True,
     )
     return PanelPage(
@@ -797,6 +1082,7 @@ def panel_page(user: User, organisation_id: int) -> PanelPage:
                     for description, (target, achieved) in sorted(outputs.get(year, {}).items())
                 ],
                 underspends=flags.get(year, []),
+                rolled_over_pence=rolled.get(year, 0),
             )
             for year in years
         ],

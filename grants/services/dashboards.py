@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from grants.calendar import london_today
@@ -12,6 +13,7 @@ from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
+    AuditEvent,
     Award,
     AwardStatus,
     MonitoringReturn,
@@ -24,8 +26,9 @@ from grants.models import (
     StaffRole,
     User,
 )
+from grants.models.csp import CspInvitation, CspUnderspend
 from grants.policy import visible_awards, visible_organisations
-from grants.services import accounts, applications, claims, programmes, returns
+from grants.services import accounts, applications, claims, csp, programmes, returns
 from grants.services.errors import NotFound
 
 LIVE_AWARDS = {AwardStatus.ACCEPTED, AwardStatus.ACTIVE, AwardStatus.SUSPENDED}
@@ -42,6 +45,10 @@ class OrganisationDashboard:
     returns_due: list[MonitoringReturn] = field(default_factory=list)
     claims: list[Payment] = field(default_factory=list)
     today: dt.date | None = None
+    # Plan rounds the organisation (a CSP) is invited to and has no plan in yet.
+    invitations: list[CspInvitation] = field(default_factory=list)
+    # Application id -> the changes the office asked for, for those sent back.
+    changes_asked: dict[int, str] = field(default_factory=dict)
 
     @property
     def questions(self) -> list[Application]:
@@ -49,7 +56,20 @@ class OrganisationDashboard:
 
     @property
     def drafts(self) -> list[Application]:
-        return [a for a in self.applications if a.status is ApplicationStatus.DRAFT]
+        """Drafts not yet sent: those sent back for changes are listed apart."""
+        return [
+            a
+            for a in self.applications
+            if a.status is ApplicationStatus.DRAFT and a.reference is None
+        ]
+
+    @property
+    def sent_back(self) -> list[Application]:
+        return [
+            a
+            for a in self.applications
+            if a.status is ApplicationStatus.DRAFT and a.reference is not None
+        ]
 
     def is_overdue(self, monitoring_return: MonitoringReturn) -> bool:
         return returns.is_overdue(monitoring_return, self.today or london_today())
@@ -78,9 +98,14 @@ def organisation_dashboard(user: User, organisation_id: int) -> OrganisationDash
         )
     )
     live = [a for a in awards if a.status in LIVE_AWARDS]
+    own = applications.applications_of_organisation(user, organisation_id)
     return OrganisationDashboard(
         organisation=organisation,
-        applications=applications.applications_of_organisation(user, organisation_id),
+        applications=own,
+        invitations=csp.open_invitations(organisation_id),
+        changes_asked=_changes_asked(
+            [a.id for a in own if a.status is ApplicationStatus.DRAFT and a.reference]
+        ),
         is_owner=any(
             m.organisation_id == organisation_id and m.role.value == "owner"
             for m in user.memberships
@@ -108,6 +133,24 @@ def organisation_dashboard(user: User, organisation_id: int) -> OrganisationDash
     )
 
 
+def _changes_asked(application_ids: list[int]) -> dict[int, str]:
+    """The reason given when each application was last sent back for changes."""
+    if not application_ids:
+        return {}
+    asked: dict[int, str] = {}
+    for object_id, reason in db.session.execute(
+        select(AuditEvent.object_id, AuditEvent.reason)
+        .where(
+            AuditEvent.object_type == "application",
+            AuditEvent.object_id.in_(application_ids),
+            AuditEvent.action == "request_changes",
+        )
+        .order_by(AuditEvent.seq)
+    ):
+        asked[object_id] = reason or ""
+    return asked
+
+
 @dataclass
 class StaffDashboard:
     role: StaffRole
@@ -115,6 +158,8 @@ class StaffDashboard:
     counts: list[tuple[ApplicationStatus, int]]
     recent: list[Application]
     staff_users: list[User] = field(default_factory=list)
+    # CSPs flagged for forecast underspend and waiting for a decision (commissioning officer).
+    underspends: list[CspUnderspend] = field(default_factory=list)
 
 
 def staff_dashboard(user: User) -> StaffDashboard:
@@ -127,6 +172,8 @@ def staff_dashboard(user: User) -> StaffDashboard:
     )
     if user.staff_role is StaffRole.ADMINISTRATOR:
         dashboard.staff_users = accounts.staff_users()
+    if user.staff_role is StaffRole.COMMISSIONING_OFFICER:
+        dashboard.underspends = csp.underspends_waiting(user)
     return dashboard
 
 

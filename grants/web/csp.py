@@ -8,13 +8,16 @@ back to the CSP overview and makes a POST a 404: nothing of it is shown either w
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from werkzeug.wrappers import Response
-from wtforms import Field, StringField, SubmitField, ValidationError
 
-from forms.csp import ConfirmForm, DecisionForm, ForecastForm, method_form
-from forms.money import parse_pounds
+from forms.csp import (
+    ConfirmForm,
+    DecisionForm,
+    ForecastForm,
+    InviteForm,
+    ThresholdForm,
+    method_form,
+)
 from grants.policy import ANY_STAFF, MANAGING_STAFF, allow
 from grants.services import csp
 from grants.services.errors import NotFound, ServiceError
@@ -32,26 +35,10 @@ def index() -> str:
         "csp/index.html",
         programmes=csp.overview(g.user),
         waiting=csp.underspends_waiting(g.user),
+        plan_rounds=csp.plan_rounds(g.user),
         partnerships=csp.partnerships(),
         can_set_threshold=MANAGING_STAFF.allows(g.user),
     )
-
-
-class ThresholdForm(FlaskForm):
-    threshold = StringField(
-        "Underspend threshold, in pounds",
-        description="A partnership forecast to leave more than this unspent in a financial "
-        "year is flagged for a decision. Whole pounds, for example 15,000",
-        widget=GovTextInput(),
-    )
-    submit = SubmitField("Save the threshold", widget=GovSubmitInput())
-
-    def validate_threshold(self, field: Field) -> None:
-        # Whole pounds and at least £0 are the service's rules; this only reads the number.
-        try:
-            field.pence = parse_pounds(field.data or "")  # type: ignore[attr-defined]
-        except ValueError:
-            raise ValidationError("Enter the threshold in whole pounds, like 15,000") from None
 
 
 def _render_threshold(programme, form: ThresholdForm, status: int = 200) -> Page:  # type: ignore[no-untyped-def]
@@ -302,3 +289,49 @@ def partnership(organisation_id: int) -> Page:
     except csp.NotCsp:
         return redirect(url_for("csp.index"))
     return render_template("csp/partnership.html", page=page, decision_label=csp.decision_label)
+
+
+def _render_invitations(page: csp.InvitationsPage, form: InviteForm, status: int = 200) -> Page:
+    return (
+        render_template(
+            "csp/invitations.html",
+            page=page,
+            form=form,
+            can_invite=MANAGING_STAFF.allows(g.user),
+        ),
+        status,
+    )
+
+
+@bp.get("/rounds/<int:round_id>/invitations")
+@allow(ANY_STAFF)
+def invitations(round_id: int) -> Page:
+    try:
+        page = csp.invitations_page(g.user, round_id)
+    except NotFound:
+        abort(404)
+    except csp.NotCsp:
+        return redirect(url_for("csp.index"))
+    return _render_invitations(page, InviteForm())
+
+
+@bp.post("/rounds/<int:round_id>/invitations")
+@allow(MANAGING_STAFF)
+def invite(round_id: int) -> Page:
+    try:
+        page = csp.invitations_page(g.user, round_id)
+    except (NotFound, csp.NotCsp):
+        abort(404)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _render_invitations(page, form, 400)
+    try:
+        invited = csp.invite_partnerships(g.user, round_id)
+    except ServiceError as error:
+        show_error(form, error)
+        return _render_invitations(page, form, 400)
+    flash(
+        f"{len(invited)} {'partnership' if len(invited) == 1 else 'partnerships'} invited and "
+        "emailed."
+    )
+    return redirect(url_for("csp.invitations", round_id=round_id))

@@ -1,7 +1,7 @@
 """Payments can be cancelled: an instalment lowered to nothing when its award is reduced
 
 Revision ID: 0019_payment_cancelled
-Revises: 0017_contract_years
+Revises: 0018_bid_settings
 Create Date: 2026-12-06 20:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019_payment_cancelled'
-down_revision = '0017_contract_years'
+down_revision = '0018_bid_settings'
 branch_labels = None
 depends_on = None
 

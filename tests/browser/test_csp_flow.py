@@ -1,8 +1,10 @@
 """CSP funding end to end, in a real browser: the officer sets the programme's underspend
 threshold (pounds and pence are refused), records the formula for the year (weights that do
 not add up to 100 are refused), confirms the allocations (refused while they are over the
-budget), approves a partnership's plan within its allocation (refused above it), records a
-forecast from its signed-off return that flags underspend, decides to roll some of it over,
+budget), invites the partnerships to the plan round (once: a second invitation is refused),
+approves a partnership's plan within its allocation (refused above it), records a
+forecast from its signed-off return that flags underspend (listed on the officer's dashboard),
+decides to roll some of it over,
 and opens the partnership's page for the Police and Crime Panel. Every page visited, error
 states included, has no axe violations."""
 
@@ -201,7 +203,7 @@ def test_csp_funding_from_allocations_to_the_panel_page(app: Flask, page: Page) 
     )
     expect(page.locator("#thresholds + p + .govuk-summary-list")).to_contain_text("£20,000")
     assert_accessible(page)
-    page.get_by_role("link", name=year_label).click()
+    page.get_by_role("link", name=year_label, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Allocations for {year_label}")
     assert_accessible(page)
 
@@ -231,6 +233,23 @@ def test_csp_funding_from_allocations_to_the_panel_page(app: Flask, page: Page) 
         "Allocations confirmed"
     )
     expect(page.locator(".govuk-tag", has_text="Confirmed")).to_have_count(len(AREAS))
+    assert_accessible(page)
+
+    # Every partnership with a confirmed allocation is invited to the plan round, once.
+    page.goto("/staff/csp")
+    page.get_by_role("link", name=f"CSP annual plans {year_label}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Invitations to CSP annual plans {year_label}"
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Invite the partnerships with a confirmed allocation").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        f"{len(AREAS)} partnerships invited and emailed."
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Invite the partnerships with a confirmed allocation").click()
+    (refusal,) = assert_error_links_reach_fields(page)
+    assert "is invited already" in refusal
     assert_accessible(page)
 
     # The plan asks for £200,000, more than Charnwood's allocation: refused, then approved
@@ -277,6 +296,11 @@ def test_csp_funding_from_allocations_to_the_panel_page(app: Flask, page: Page) 
     expect(page.get_by_text(f"Forecast to leave {pounds(unspent)} unspent")).to_contain_text(
         "more than the threshold of £20,000.00"
     )
+    assert_accessible(page)
+    # The commissioning officer's dashboard lists the flag, linked to the decision.
+    page.goto("/staff")
+    page.get_by_role("link", name=f"Decide on {CHARNWOOD}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Forecast underspend")
     assert_accessible(page)
 
     # Rolling over more than the forecast unspent is refused; £18,000 is recorded.

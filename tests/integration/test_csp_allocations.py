@@ -6,25 +6,38 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
     AuditEvent,
+    Award,
+    BudgetLine,
     OrganisationType,
     Programme,
     ProgrammeBudget,
     ProgrammeKind,
     StaffRole,
+    User,
 )
-from grants.models.csp import CspAllocation, CspAllocationStatus
+from grants.models.csp import CspAllocation, CspAllocationStatus, CspUnderspend, UnderspendStatus
 from grants.services import csp
 from grants.services.errors import ServiceError
-from tests.conftest import make_organisation, make_staff, open_round, post_form, sign_in_as
-from workflows.csp_rules import within_csp_allocation
+from tests.conftest import (
+    approve_via_page,
+    make_organisation,
+    make_staff,
+    open_round,
+    post_form,
+    ready_for_decision,
+    sign_in_as,
+)
+from workflows.csp_rules import rolled_over_into, within_csp_allocation
 from workflows.declaration import Move
+from workflows.engine import fire
+from workflows.errors import GuardFailed
 
 YEAR = 2026
 # Mid-2022 population estimates and a year's recorded crime, rounded: real-looking inputs.
@@ -242,8 +255,6 @@ def guard(application: Application, amount: int) -> str | None:
 
 
 def test_a_plan_cannot_be_approved_beyond_the_confirmed_allocation(ctx):
-    # Tested on the guard itself: it joins application.approve's guards once wired
-    # (see the report), and then the engine refuses the approval with this message.
     programme, ids = csp_world()
     officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
     application = plan(programme, ids["Charnwood CSP"])
@@ -256,6 +267,77 @@ def test_a_plan_cannot_be_approved_beyond_the_confirmed_allocation(ctx):
         "This is more than the partnership's allocation for 2026/27 allows: "
         "£60,000.00 of £60,000.00 is left"
     )
+
+
+def test_money_rolled_over_into_the_year_is_not_approved_again(ctx):
+    """A roll-over was paid the year before and kept: the plan is still held to the allocation,
+    so the award never pays that money twice."""
+    programme, ids = csp_world()
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    csp.set_method(officer, programme.id, YEAR, csp.MethodChoice(csp.FLAT, flat_pence=6_000_000))
+    csp.confirm_allocations(officer, programme.id, YEAR)
+    db.session.add(
+        CspUnderspend(
+            programme_id=programme.id, organisation_id=ids["Charnwood CSP"],
+            financial_year=YEAR - 1, status=UnderspendStatus.DECIDED, funded_pence=6_000_000,
+            spent_to_date_pence=3_000_000, forecast_rest_pence=1_200_000,
+            forecast_unspent_pence=1_800_000, threshold_pence=1_500_000, decision="roll_over",
+            decision_pence=1_800_000, decision_reason="Youth diversion starts late",
+        )
+    )  # fmt: skip
+    db.session.commit()
+    application = plan(programme, ids["Charnwood CSP"])
+    assert rolled_over_into(programme.id, ids["Charnwood CSP"], YEAR) == 1_800_000
+    assert guard(application, 6_000_000) is None
+    assert "£60,000.00 of £60,000.00 is left" in guard(application, 6_000_001)
+
+
+def confirmed_plan() -> tuple[Application, User]:
+    """Charnwood's plan for £80,000, recommended, in assessment; its confirmed allocation
+    £60,000. Gives the plan and a decision maker who may decide it."""
+    programme, ids = csp_world()
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    csp.set_method(officer, programme.id, YEAR, csp.MethodChoice(csp.FLAT, flat_pence=6_000_000))
+    csp.confirm_allocations(officer, programme.id, YEAR)
+    application = plan(programme, ids["Charnwood CSP"])
+    application.budget_lines.append(
+        BudgetLine(position=1, financial_year=YEAR, category="ASB", amount_pence=8_000_000)
+    )
+    decider = make_staff(StaffRole.DECISION_MAKER)
+    ready_for_decision(application, decider)
+    db.session.commit()
+    return application, decider
+
+
+def test_the_engine_refuses_approving_a_plan_beyond_the_allocation(ctx):
+    application, decider = confirmed_plan()
+    events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(GuardFailed, match=r"£60,000\.00 of £60,000\.00 is left"):
+        fire(decider, application, "approve", amount_pence=6_000_001)
+    db.session.rollback()
+    assert application.status is ApplicationStatus.IN_ASSESSMENT
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
+    fire(decider, application, "approve", amount_pence=6_000_000)
+    assert application.status is ApplicationStatus.APPROVED
+
+
+def test_the_approval_page_refuses_a_plan_beyond_the_allocation_and_makes_no_offer(app, client):
+    with app.test_request_context():
+        application, decider = confirmed_plan()
+        application_id, version = application.id, application.version
+        sign_in_as(client, decider)
+    refused = approve_via_page(client, application_id, version, "60,000.01", year_2026="60,000.01")
+    assert refused.status_code == 400
+    assert "govuk-error-summary" in refused.text
+    assert "£60,000.00 of £60,000.00 is left" in refused.text
+    with app.app_context():
+        assert db.session.get(Application, application_id).status is ApplicationStatus.IN_ASSESSMENT
+        assert db.session.scalar(select(func.count()).select_from(Award)) == 0
+    approved = approve_via_page(client, application_id, version, "60,000", year_2026="60,000")
+    assert approved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Application, application_id).status is ApplicationStatus.APPROVED
+        assert db.session.scalar(select(Award.amount_pence)) == 6_000_000
 
 
 def test_other_programmes_are_untouched_by_the_csp_guard(ctx):

@@ -20,7 +20,9 @@ from grants.models import (
     Priority,
     ProgrammeKind,
     ReturnStatus,
+    utcnow,
 )
+from grants.models.csp import CspInvitation
 from tests.conftest import make_member, make_organisation, open_round, post_form, sign_in_as
 from tests.integration.test_apply import add_budget_line, add_output, mark, save, submit
 from tests.integration.test_returns import funded_organisation
@@ -50,6 +52,11 @@ def csp(ctx, client):
         org_type=OrganisationType.COMMUNITY_SAFETY_PARTNERSHIP,
     )
     user = make_member(partnership, "csp@blaby.example.gov.uk")
+    # Invited to the round (tests/integration/test_csp_invitations.py covers how).
+    db.session.add(
+        CspInvitation(round_id=round_.id, organisation_id=partnership.id, invited_at=utcnow())
+    )
+    db.session.commit()
     sign_in_as(client, user)
     response = post_form(
         client, f"/funding/{round_.id}/apply", {"organisation": str(partnership.id)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import (
@@ -305,3 +305,136 @@ def test_staff_who_do_not_manage_funding_see_the_threshold_but_cannot_change_it(
     assert post_form(client, url, {"threshold": "1"}, token_from="/staff/csp").status_code == 403
     with app.app_context():
         assert db.session.get(Programme, programme_id).underspend_threshold_pence == 1_500_000
+
+
+# Decisions move the money ----------------------------------------------------------------------
+
+
+def flagged(unspent_pence: int = 3_000_000) -> CspUnderspend:
+    """Melton CSP flagged with ``unspent_pence`` forecast unspent: £30,000 of its £60,000 paid,
+    the other £30,000 scheduled in two instalments, and its allocation for the year confirmed."""
+    monitoring_return = csp_award()
+    award = monitoring_return.award
+    for due in (dt.date(2026, 10, 1), dt.date(2027, 1, 1)):
+        award.payments.append(Payment(financial_year=YEAR, amount_pence=1_500_000, due_date=due))
+    db.session.commit()
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    programme_id = award.programme_id
+    csp.set_method(officer, programme_id, YEAR, csp.MethodChoice(csp.FLAT, flat_pence=FUNDED))
+    csp.confirm_allocations(officer, programme_id, YEAR)
+    return csp.record_forecast(officer, monitoring_return.id, FUNDED - unspent_pence)
+
+
+def last_event(object_type: str, action: str) -> AuditEvent:
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == object_type, AuditEvent.action == action)
+        .order_by(AuditEvent.seq.desc())
+    ).first()
+
+
+def decide(flag: CspUnderspend, decision: str, pence: int) -> CspUnderspend:
+    return csp.decide_underspend(
+        make_staff(StaffRole.DECISION_MAKER, f"{decision}@opcc.example.org"),
+        flag.organisation_id,
+        decision,
+        pence,
+        "The vacant post will not be filled this year",
+        flag.version,
+    )
+
+
+def test_clawing_back_lowers_the_award_for_the_year_and_its_scheduled_payments(ctx):
+    flag = flagged()
+    award = db.session.get(Award, flag.award_id)
+    decide(flag, "claw_back", 2_000_000)
+    (year,) = award.years
+    assert (award.amount_pence, year.amount_pence) == (4_000_000, 4_000_000)
+    # The latest instalment goes first: £15,000 cancelled, then £5,000 off the one before.
+    scheduled = sorted((p.due_date, p.amount_pence, p.status) for p in award.payments if p.due_date)
+    assert scheduled == [
+        (dt.date(2026, 10, 1), 1_000_000, PaymentStatus.SCHEDULED),
+        (dt.date(2027, 1, 1), 1_500_000, PaymentStatus.CANCELLED),
+    ]
+    reduce = last_event("award", "reduce")
+    assert reduce.object_id == award.id and "clawed back" in reduce.reason
+    # What reconcile compares: the ledger's last amounts are the award's amounts now.
+    assert '"amount_pence":"4000000"' in reduce.amounts.replace(" ", "")
+
+
+def test_a_claw_back_below_what_is_paid_is_refused_by_the_engine_and_changes_nothing(ctx):
+    flag = flagged(4_500_000)
+    award = db.session.get(Award, flag.award_id)
+    events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    # £30,000 is paid: the year can come down by £30,000 at most.
+    with pytest.raises(ServiceError, match=r"reduced by £30,000\.00 at most"):
+        decide(flag, "claw_back", 4_000_000)
+    db.session.expire_all()
+    assert flag.status is UnderspendStatus.FLAGGED and flag.decision is None
+    assert award.amount_pence == FUNDED
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+def test_reallocating_gives_the_amount_back_to_the_years_unallocated_pot(ctx):
+    flag = flagged()
+    award = db.session.get(Award, flag.award_id)
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER, "reader@opcc.example.org")
+    before = csp.allocations_page(officer, flag.programme_id, YEAR)
+    allocated, unallocated = before.total_pence, before.difference_pence
+    decide(flag, "reallocate", 2_500_000)
+    after = csp.allocations_page(officer, flag.programme_id, YEAR)
+    assert after.total_pence == allocated - 2_500_000
+    assert after.difference_pence == unallocated + 2_500_000
+    assert award.amount_pence == FUNDED - 2_500_000
+    release = last_event("csp_allocation", "release")
+    assert '"allocation_pence":"3500000"' in release.amounts.replace(" ", "")
+    assert last_event("award", "reduce").object_id == award.id
+
+
+def test_rolling_over_is_kept_to_spend_next_year_and_never_paid_twice(ctx):
+    flag = flagged()
+    programme_id, organisation_id = flag.programme_id, flag.organisation_id
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER, "reader@opcc.example.org")
+    db.session.add(
+        ProgrammeBudget(programme_id=programme_id, financial_year=YEAR + 1, amount_pence=FUNDED)
+    )
+    db.session.commit()
+    csp.set_method(officer, programme_id, YEAR + 1, csp.MethodChoice(csp.FLAT, flat_pence=FUNDED))
+    csp.confirm_allocations(officer, programme_id, YEAR + 1)
+    award = db.session.get(Award, flag.award_id)
+
+    decide(flag, "roll_over", 1_800_000)
+
+    assert award.amount_pence == FUNDED  # this year's award and payments stay as they were
+    page = csp.allocations_page(officer, programme_id, YEAR + 1)
+    (row,) = page.rows
+    assert (row.allocation.amount_pence, row.rolled_over_pence) == (FUNDED, 1_800_000)
+    assert row.to_spend_pence == FUNDED + 1_800_000
+    assert page.total_pence == FUNDED  # it does not count against next year's budget
+    (next_year, _) = csp.panel_page(officer, organisation_id).years
+    assert (next_year.year, next_year.rolled_over_pence) == (YEAR + 1, 1_800_000)
+
+
+def test_the_decision_page_shows_an_engine_refusal_and_changes_nothing(app, client):
+    with app.app_context():
+        flag = flagged(4_500_000)
+        organisation_id, award_id, version = flag.organisation_id, flag.award_id, flag.version
+        flag_id = flag.id
+        sign_in_as(client, make_staff(StaffRole.DECISION_MAKER, "dm@opcc.example.org"))
+    url = f"/staff/csp/partnerships/{organisation_id}/underspend"
+    form = {
+        "decision": "claw_back",
+        "amount": "40,000",
+        "reason": "The post will not be filled",
+        "version": str(version),
+    }
+    response = post_form(client, url, form)
+    assert response.status_code == 400
+    assert "govuk-error-summary" in response.text and "£30,000.00 at most" in response.text
+    with app.app_context():
+        assert db.session.get(CspUnderspend, flag_id).status is UnderspendStatus.FLAGGED
+        assert db.session.get(Award, award_id).amount_pence == FUNDED
+    response = post_form(client, url, {**form, "amount": "10,000"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Award, award_id).amount_pence == FUNDED - 1_000_000
