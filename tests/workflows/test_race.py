@@ -43,6 +43,9 @@ def test_conflicting_decisions_race(app, tmp_path):
             decider = make_staff(StaffRole.DECISION_MAKER, "second.decider@opcc.example.org")
             officer, applicant = world.actors[OFFICER], world.actors[APPLICANT]
             template = world.objects["application"]
+            # Room for every approval, so only the race decides each round, never the budget
+            # (which approvals used up would otherwise refuse part way through).
+            template.round.budget_pence = ROUNDS * 800_000
             outcomes = []
             for round_number in range(ROUNDS):
                 application = Application(
