@@ -28,7 +28,7 @@ def winner_bid(move: Move) -> str | None:
     """The award goes to a bid received, at its price: the evaluation is what justifies it."""
     bids = move.obj.bids
     if not bids:
-        return None  # a tender recorded before bids were kept (the 2023 history) has none
+        return "No bids have been recorded: there is nothing to award"
     winner = next((b for b in bids if b.bidder_id == move.payload.get("awarded_to_id")), None)
     if winner is None:
         return "Choose one of the bidders"
@@ -37,8 +37,23 @@ def winner_bid(move: Move) -> str | None:
     return None
 
 
+def every_bid_scored(move: Move) -> str | None:
+    if any(bid.quality_score is None for bid in move.obj.bids):
+        return "Score every bid's quality before the award"
+    return None
+
+
+def bids_received(move: Move) -> str | None:
+    if not move.obj.bids:
+        return "No bids have been recorded"
+    return None
+
+
 def specified(move: Move) -> str | None:
+    """A tender is published with its specification and its dates."""
     procurement = move.obj
+    if procurement.specification_document_id is None:
+        return "Upload the specification before publishing"
     if procurement.published_on is None or procurement.closes_on is None:
         return "Enter the publication date and the closing date"
     if procurement.closes_on <= procurement.published_on:
@@ -76,9 +91,10 @@ LIFECYCLE = Lifecycle(
     transitions=[
         t("publish", S.PLANNING, S.PUBLISHED, [OFFICER], "Publish the tender",
           guards=[specified]),
-        t("close_bidding", S.PUBLISHED, S.EVALUATING, [OFFICER], "Close bidding and evaluate"),
+        t("close_bidding", S.PUBLISHED, S.EVALUATING, [OFFICER], "Close bidding and evaluate",
+          guards=[bids_received]),
         t("award", S.EVALUATING, S.AWARDED, [OFFICER, DECISION_MAKER], "Award the contract",
-          guards=[award_within_authority, winner_bid], effect=record_award,
+          guards=[award_within_authority, winner_bid, every_bid_scored], effect=record_award,
           requires={"awarded_value_pence": "Enter the value of the contract awarded",
                     "awarded_to_id": "Choose the winning bidder"}),
         t("sign_contract", S.AWARDED, S.CONTRACTED, [OFFICER], "Sign the contract",

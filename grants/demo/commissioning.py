@@ -1,19 +1,22 @@
 """Victim First, the victims' service commissioned from Catch22, from the public record: re-let
 from August 2018 for three years, extended for two years in 2021, re-tendered in 2023 for April
 2024 to March 2027 ("worth up to £1.5m over three years"), and awarded to Catch22 as a £2.5m
-contract: above the estimate, so the Commissioner decided it.
+contract: above the estimate, so the Commissioner decided it. The public record names only the
+winning bid; the tender's specification and Catch22's bid are stand-in documents.
 
 Its KPIs are the ones reported publicly for the relaunched service's first year (16,134
 referrals, 677 aged under 18, 10,459 positive contacts, 97.5% satisfaction, 64 victims engaged in
 restorative justice, 53 RJ outcomes), booked as that year's four quarterly returns. The current
 contract's quarterly figures, targets and co-commissioning contributions are not public: the demo
-assumes them. Its review falls due nine months before it ends (30 June 2026), so the register
-lists it as due until the officer records the options appraisal."""
+assumes them. Its review falls due nine months (``CONTRACT_REVIEW_MONTHS``) before it ends (30
+June 2026): once that date has passed when the demo loads, the sweep's flag is in its history, so
+the contract is in review until the officer records the options appraisal."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from grants.demo.application_forms import store_pdf
 from grants.demo.dates import london, london_date
 from grants.demo.people import Cast
 from grants.demo.timeline import Timeline
@@ -27,13 +30,22 @@ from grants.models.commissioning import (
     OptionsAppraisal,
     TenderBid,
 )
+from grants.services.contracts import review_date
+from workflows.contract import (
+    months_by_year,
+    value_a_year,
+    years_at_value_a_year,
+    years_of_term,
+)
 
 ESTIMATE_PENCE = 150_000_000  # £1.5m over three years
 AWARDED_PENCE = 250_000_000  # £2.5m over three years
 # The first contract's value is not public: the demo takes the re-tender's estimate a year.
 FIRST_CONTRACT_A_YEAR = ESTIMATE_PENCE // 3
-# A third of the £2.5m, in whole pence (a penny short of the total over three years).
-NEW_CONTRACT_A_YEAR = AWARDED_PENCE // 3
+# The register's value a year: twelve months' worth of the £2.5m (£833,333.33). The contract's
+# three financial years hold the award exactly: £833,333.34, £833,333.33 and £833,333.33.
+NEW_TERM = (dt.date(2024, 4, 1), dt.date(2027, 3, 31))
+NEW_CONTRACT_A_YEAR = value_a_year(AWARDED_PENCE, sum(months_by_year(*NEW_TERM).values()))
 SERVICE = "Victims' services"
 
 # (name, unit, decimals, target a quarter, the first year's four quarters: public year totals)
@@ -82,14 +94,16 @@ def _book_return(
     period: tuple[dt.date, dt.date],
     values: list[int] | None,
     stage: str,
+    scheduled: dt.datetime | None = None,
 ) -> None:
-    """A quarter's return: created at the quarter's start, opened when it ends, then (by
-    ``stage``) left open, submitted by Catch22, or accepted with a rating."""
+    """A quarter's return: created when ``scheduled`` (by default at the quarter's start),
+    opened when it ends, then (by ``stage``) left open, submitted by Catch22, or accepted with a
+    rating."""
     start, end = period
     kpi_return = KpiReturn(
         contract=contract, period_start=start, period_end=end, due_date=end + dt.timedelta(days=20)
     )
-    timeline.create(london(start, 6), None, kpi_return)
+    timeline.create(scheduled or london(start, 6), None, kpi_return)
     if stage == "scheduled":
         return
     timeline.fire(london(end + dt.timedelta(days=1), 6), None, kpi_return, "open")
@@ -129,15 +143,18 @@ def book_victim_first(
 ) -> tuple[Contract, Procurement, Contract]:
     """Books the 2018 contract, the 2023 procurement and the contract it let."""
     officer, commissioner = cast.officer, cast.decision_maker
+    first_term = (dt.date(2018, 8, 1), dt.date(2021, 7, 31))
     first = Contract(
         programme=programme,
         provider=catch22,
         title="Victim First: support for victims and witnesses (2018)",
         service=SERVICE,
         annual_value_pence=FIRST_CONTRACT_A_YEAR,
-        starts_on=dt.date(2018, 8, 1),
-        ends_on=dt.date(2021, 7, 31),
+        starts_on=first_term[0],
+        ends_on=first_term[1],
         extension_options=1,
+        # The 2021 extension adds its two years at the same value a year.
+        years=years_at_value_a_year(FIRST_CONTRACT_A_YEAR, *first_term),
     )
     first_kpis = _add_kpis(first)
     timeline.create(london(dt.date(2018, 6, 14), 10), officer, first)
@@ -204,28 +221,47 @@ def book_victim_first(
     )
     timeline.create(london(dt.date(2023, 5, 10), 10), officer, procurement)
 
-    def dates() -> None:
+    published = london(dt.date(2023, 6, 12), 9)
+
+    def specification_and_dates() -> None:
+        specification = store_pdf(
+            "Victim First: service specification, April 2024 to March 2027",
+            "Victim First specification.pdf",
+            organisation_id=None,  # type: ignore[arg-type]  (the office's own document)
+            uploaded_by_id=officer.id,
+            at=published - dt.timedelta(days=5),
+            purpose="specification",
+        )
+        procurement.specification_document_id = specification.id
         procurement.published_on, procurement.closes_on = dt.date(2023, 6, 12), dt.date(2023, 8, 11)
 
-    timeline.fire(london(dt.date(2023, 6, 12), 9), officer, procurement, "publish", before=dates)
+    timeline.fire(published, officer, procurement, "publish", before=specification_and_dates)
     # It ends on its extended end date. The public record has no interim arrangement before
     # April 2024, and the contract lifecycle has no move for one beyond the extension options.
     timeline.fire(london(dt.date(2023, 7, 31), 17), officer, first, "end")
 
-    # The public record names only the winning bid; its quality score is the demo's.
-    def catch22_bid() -> None:
-        procurement.bids.append(
-            TenderBid(
-                bidder=catch22,
-                price_pence=AWARDED_PENCE,
-                received_on=dt.date(2023, 8, 10),
-                quality_score=82,
-            )
-        )
+    # The public record names only the winning bid: recorded the day it arrived, with its
+    # documents, then scored by the panel once bidding closed (the score is the demo's).
+    received = london(dt.date(2023, 8, 10), 15)
+    bid = TenderBid(bidder=catch22, price_pence=AWARDED_PENCE, received_on=dt.date(2023, 8, 10))
 
-    timeline.fire(
-        london(dt.date(2023, 8, 14), 12), officer, procurement, "close_bidding", before=catch22_bid
-    )
+    def record_bid() -> None:
+        bid.document_id = store_pdf(
+            "Catch22: tender for Victim First, April 2024 to March 2027",
+            "Catch22 tender.pdf",
+            organisation_id=catch22.id,
+            uploaded_by_id=officer.id,
+            at=received,
+            purpose="tender_bid",
+        ).id
+        procurement.bids.append(bid)
+
+    def score_bid() -> None:
+        bid.quality_score = 82
+
+    timeline.at(received, record_bid)
+    timeline.fire(london(dt.date(2023, 8, 14), 12), officer, procurement, "close_bidding")
+    timeline.at(london(dt.date(2023, 9, 26), 16), score_bid)
     timeline.fire(
         london(dt.date(2023, 10, 17), 14),
         commissioner,
@@ -244,10 +280,11 @@ def book_victim_first(
         title="Victim First: support for victims and witnesses (2024 to 2027)",
         service=SERVICE,
         annual_value_pence=NEW_CONTRACT_A_YEAR,
-        starts_on=dt.date(2024, 4, 1),
-        ends_on=dt.date(2027, 3, 31),
+        starts_on=NEW_TERM[0],
+        ends_on=NEW_TERM[1],
         # Not public: the demo assumes one extension option, as the last contract had.
         extension_options=1,
+        years=years_of_term(AWARDED_PENCE, *NEW_TERM),
     )
     second_kpis = _add_kpis(second)
     second.partners.extend(ContractPartner(name=n, contribution_pence=p) for n, p in PARTNERS)
@@ -257,16 +294,26 @@ def book_victim_first(
 
     timeline.create(london(dt.date(2023, 11, 1), 11, 30), officer, second)
     timeline.at(london(dt.date(2023, 11, 1), 11, 31), let)
-    timeline.fire(london(dt.date(2024, 4, 1), 9), officer, second, "go_live")
-    _book_current_returns(timeline, cast, second, second_kpis)
+    went_live = london(dt.date(2024, 4, 1), 9)
+    timeline.fire(went_live, officer, second, "go_live")
+    _book_current_returns(timeline, cast, second, second_kpis, went_live)
+    # The sweep flags it for review on its review date, if that has come by the time of loading.
+    flagged = london(review_date(second), 7)
+    if flagged <= timeline.now:
+        timeline.fire(flagged, None, second, "flag_review")
     return first, procurement, second
 
 
 def _book_current_returns(
-    timeline: Timeline, cast: Cast, contract: Contract, kpis: list[ContractKpi]
+    timeline: Timeline,
+    cast: Cast,
+    contract: Contract,
+    kpis: list[ContractKpi],
+    went_live: dt.datetime,
 ) -> None:
-    """Financial quarters from April 2024: rated while long past, the latest two waiting on the
-    officer and on Catch22, the rest scheduled (only those begun by the time the demo loads)."""
+    """Financial quarters from April 2024, every one of the term scheduled when the service
+    started (as starting it does): rated while long past, the latest two waiting on the officer
+    and on Catch22, the rest still scheduled."""
     today = london_date(timeline.now)
     periods = [
         (dt.date(year, month, 1), _quarter_end(year, month))
@@ -276,8 +323,6 @@ def _book_current_returns(
     periods.sort()
     ended = [p for p in periods if p[1] < today]
     for n, period in enumerate(periods):
-        if period[0] > today:
-            break
         if period not in ended:
             stage = "scheduled"
         elif period == ended[-1]:
@@ -291,7 +336,8 @@ def _book_current_returns(
             k[4][0] if k[2] else sum(k[4]) * percent // 400  # the year's quarter, scaled
             for k in KPIS
         ]
-        _book_return(timeline, cast, contract, kpis, period, values, stage)
+        scheduled = went_live + dt.timedelta(minutes=1)
+        _book_return(timeline, cast, contract, kpis, period, values, stage, scheduled)
 
 
 def _quarter_end(year: int, month: int) -> dt.date:

@@ -91,6 +91,11 @@ class Contract(TimestampMixin, Base):
     kpis: Mapped[list[ContractKpi]] = relationship(
         back_populates="contract", order_by="ContractKpi.position", cascade="all, delete-orphan"
     )
+    years: Mapped[list[ContractYear]] = relationship(
+        back_populates="contract",
+        order_by="ContractYear.financial_year",
+        cascade="all, delete-orphan",
+    )
     kpi_returns: Mapped[list[KpiReturn]] = relationship(
         back_populates="contract", order_by="KpiReturn.period_start"
     )
@@ -106,6 +111,11 @@ class Contract(TimestampMixin, Base):
     __mapper_args__ = {"version_id_col": version}
 
     @property
+    def total_value_pence(self) -> int:
+        """The contract's value over its whole term: its years add up to it exactly."""
+        return sum(year.value_pence for year in self.years)
+
+    @property
     def extensions_remaining(self) -> int:
         return max(self.extension_options - self.extensions_used, 0)
 
@@ -113,6 +123,23 @@ class Contract(TimestampMixin, Base):
     def pending_appraisal(self) -> OptionsAppraisal | None:
         """The appraisal recorded for the current review, not yet acted on."""
         return next((a for a in reversed(self.appraisals) if a.decision is None), None)
+
+
+class ContractYear(Base):
+    """A contract's value in one financial year (stored as the year it starts): the months of
+    service that fall in it and their share of the contract's value in whole pence. A
+    contract's years add up exactly to its value over the term (largest remainder)."""
+
+    __tablename__ = "contract_years"
+    __table_args__ = (UniqueConstraint("contract_id", "financial_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    financial_year: Mapped[int] = mapped_column(Integer)
+    months: Mapped[int] = mapped_column(Integer)
+    value_pence: Mapped[int] = mapped_column(Pence())
+
+    contract: Mapped[Contract] = relationship(back_populates="years")
 
 
 class ContractPartner(Base):

@@ -1,6 +1,7 @@
-"""The contract register: commissioned services with their partners and KPIs, quarterly KPI
-returns rated by the officer, and the review before a contract ends (an options appraisal, then
-extend, recommission or decommission through the engine)."""
+"""The contract register: commissioned services with their partners and KPIs (added by staff,
+or let by a procurement), quarterly KPI returns rated by the officer, and the review before a
+contract ends (an options appraisal, then extend, recommission or decommission through the
+engine)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants.calendar import london_today
 from grants.extensions import db
-from grants.models import User, utcnow
+from grants.filters import london_date, pounds
+from grants.models import (
+    Organisation,
+    OrganisationType,
+    Programme,
+    ProgrammeKind,
+    User,
+    utcnow,
+)
 from grants.models.commissioning import (
     Contract,
     ContractKpi,
@@ -30,10 +39,13 @@ from grants.models.commissioning import (
     Procurement,
 )
 from grants.services.errors import NotFound, ServiceError
+from workflows.contract import years_at_value_a_year
 from workflows.engine import available_triggers, create, fire
 from workflows.errors import WorkflowError
 
+# The configured setting wins (an environment setting, read through app.config).
 DEFAULT_REVIEW_MONTHS = 9
+MAX_EXTENSION_OPTIONS = 5
 KPI_RETURN_DAYS = 20  # days after a quarter ends that its KPI return is due
 CHANGED = "Someone else changed this while you were looking at it. Check it and try again"
 DECISIONS = ("extend", "recommission", "decommission")
@@ -60,6 +72,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 
 def review_months() -> int:
+    """How many months before its end a contract comes up for review (CONTRACT_REVIEW_MONTHS)."""
     return int(current_app.config.get("CONTRACT_REVIEW_MONTHS", DEFAULT_REVIEW_MONTHS))
 
 
@@ -92,6 +105,30 @@ def flag_contracts_due(today: dt.date | None = None) -> int:
         fire(None, kpi_return, "open")
     db.session.commit()
     return flagged
+
+
+def start_review(
+    user: User, contract_id: int, expected_version: int | None, today: dt.date | None = None
+) -> None:
+    """The officer starts the review of an active contract whose review date has come, without
+    waiting for the sweep: the same move (``flag_review``) the sweep makes."""
+    contract = contract_for(user, contract_id)
+    today = today or london_today()
+    due_on = review_date(contract)
+    if contract.status is ContractStatus.ACTIVE and today < due_on:
+        raise ServiceError(f"This contract comes up for review on {london_date(due_on)}")
+    try:
+        fire(
+            user,
+            contract,
+            "flag_review",
+            expected_version=expected_version,
+            reason=f"Review started by the officer (due from {london_date(due_on)})",
+        )
+        db.session.commit()
+    except WorkflowError as refusal:
+        db.session.rollback()
+        raise ServiceError(refusal.message) from refusal
 
 
 # The register ----------------------------------------------------------------------------------
@@ -158,14 +195,23 @@ class ContractPage:
     replaced_by: Procurement | None  # the procurement recommissioning it
     let_by: Procurement | None  # the procurement that let it
     checklist_done: bool
+    # In review: the user may record the options appraisal and decision.
+    deciding: bool
+    # The review date has come (or passed).
+    review_reached: bool
+    # An active contract whose review date has come, and the user may start its review.
+    review_can_start: bool
 
 
-def contract_page(user: User, contract_id: int) -> ContractPage:
+def contract_page(user: User, contract_id: int, today: dt.date | None = None) -> ContractPage:
     contract = contract_for(user, contract_id)
+    moves = [t.trigger for t in available_triggers(user, contract)]
+    review_on = review_date(contract)
+    reached = (today or london_today()) >= review_on
     return ContractPage(
         contract=contract,
-        moves=[t.trigger for t in available_triggers(user, contract)],
-        review_on=review_date(contract),
+        moves=moves,
+        review_on=review_on,
         partner_pence=sum(p.contribution_pence for p in contract.partners),
         replaced_by=db.session.scalar(
             select(Procurement)
@@ -176,13 +222,35 @@ def contract_page(user: User, contract_id: int) -> ContractPage:
             select(Procurement).where(Procurement.let_contract_id == contract.id)
         ),
         checklist_done=all(item.done_at is not None for item in contract.checklist),
+        deciding=any(decision in moves for decision in DECISIONS),
+        review_reached=reached,
+        review_can_start="flag_review" in moves and reached,
     )
+
+
+def _partners_within_value(contract_value_pence: int, contributions: list[int]) -> str | None:
+    """Co-commissioners put in part of the contract's value, never more than all of it."""
+    total = sum(contributions)
+    if total > contract_value_pence:
+        return (
+            f"Partners' contributions ({pounds(total)} a year) cannot be more than the "
+            f"contract's value a year ({pounds(contract_value_pence)})"
+        )
+    return None
 
 
 def add_partner(user: User, contract_id: int, name: str, contribution_pence: int) -> None:
     contract = contract_for(user, contract_id)
     if contract.status is ContractStatus.ENDED:
         raise ServiceError("This contract has ended", field="name")
+    if contribution_pence <= 0:
+        raise ServiceError("Enter the partner's contribution a year", field="contribution")
+    too_much = _partners_within_value(
+        contract.annual_value_pence,
+        [p.contribution_pence for p in contract.partners] + [contribution_pence],
+    )
+    if too_much:
+        raise ServiceError(too_much, field="contribution")
     contract.partners.append(
         ContractPartner(name=name.strip(), contribution_pence=contribution_pence)
     )
@@ -203,6 +271,168 @@ def add_kpi(user: User, contract_id: int, name: str, unit: str, decimals: int, t
         )
     )
     db.session.commit()
+
+
+# Adding a contract to the register -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerEntry:
+    name: str
+    contribution_pence: int  # a year
+
+
+@dataclass(frozen=True)
+class KpiEntry:
+    name: str
+    unit: str
+    decimals: int
+    target: int  # scaled by 10^decimals
+
+
+@dataclass(frozen=True)
+class NewContract:
+    """A contract let outside a procurement here (or before the register), as staff enter it."""
+
+    programme_id: int | None
+    title: str
+    service: str
+    provider_name: str
+    provider_type: str | None  # only needed for a provider the office has no record of
+    annual_value_pence: int
+    starts_on: dt.date
+    ends_on: dt.date
+    extension_options: int
+    extensions_used: int
+    partners: tuple[PartnerEntry, ...] = ()
+    kpis: tuple[KpiEntry, ...] = ()
+
+
+def commissioning_programmes() -> list[Programme]:
+    """The programmes contracts are let under."""
+    return list(
+        db.session.scalars(
+            select(Programme)
+            .where(Programme.kind == ProgrammeKind.COMMISSIONED_SERVICE)
+            .order_by(Programme.name)
+        )
+    )
+
+
+def programme_choices() -> list[tuple[str, str]]:
+    return [(str(p.id), p.name) for p in commissioning_programmes()]
+
+
+def organisation_type_choices() -> list[tuple[str, str]]:
+    return [(t.value, t.label) for t in OrganisationType]
+
+
+def find_organisation(name: str) -> Organisation | None:
+    """The organisation of that name (any case), the longest-standing if two share it."""
+    return db.session.scalar(
+        select(Organisation)
+        .where(func.lower(Organisation.name) == name.strip().lower())
+        .order_by(Organisation.id)
+        .limit(1)
+    )
+
+
+def _check_new_contract(entry: NewContract) -> Programme:
+    programme = (
+        db.session.get(Programme, entry.programme_id) if entry.programme_id is not None else None
+    )
+    if programme is None or programme.kind is not ProgrammeKind.COMMISSIONED_SERVICE:
+        raise ServiceError("Choose the programme the contract is let under", field="programme")
+    for field, value, missing in (
+        ("title", entry.title, "Enter the contract's title"),
+        ("service", entry.service, "Enter the service commissioned"),
+        ("provider", entry.provider_name, "Enter the provider"),
+    ):
+        if not value.strip():
+            raise ServiceError(missing, field=field)
+    if entry.annual_value_pence < 0:
+        raise ServiceError("The value a year cannot be less than £0", field="annual_value")
+    if entry.ends_on <= entry.starts_on:
+        raise ServiceError("The end date must be after the start date", field="ends_on")
+    if not 0 <= entry.extension_options <= MAX_EXTENSION_OPTIONS:
+        raise ServiceError(
+            f"Extension options must be a whole number from 0 to {MAX_EXTENSION_OPTIONS}",
+            field="extension_options",
+        )
+    if not 0 <= entry.extensions_used <= entry.extension_options:
+        raise ServiceError(
+            "Extensions used cannot be more than the extension options", field="extensions_used"
+        )
+    for partner in entry.partners:
+        if not partner.name.strip() or partner.contribution_pence <= 0:
+            raise ServiceError("Enter each partner's name and contribution a year")
+    too_much = _partners_within_value(
+        entry.annual_value_pence, [p.contribution_pence for p in entry.partners]
+    )
+    if too_much:
+        raise ServiceError(too_much, field="partner_1_contribution")
+    for kpi in entry.kpis:
+        if not (kpi.name.strip() and kpi.unit.strip()) or kpi.decimals not in (0, 1):
+            raise ServiceError("Enter each indicator's name, unit and target")
+        if kpi.target < 0:
+            raise ServiceError("An indicator's target cannot be negative")
+    return programme
+
+
+def add_contract(user: User, entry: NewContract) -> Contract:
+    """Adds a contract to the register through the engine's ``create``: it starts mobilising,
+    with the mobilisation checklist, its value held per financial year (the months of the term
+    at the value a year), its partners and its KPIs. Its KPI returns are scheduled when the
+    service starts. A provider the office has no record of is recorded, with the type given."""
+    programme = _check_new_contract(entry)
+    provider = find_organisation(entry.provider_name)
+    if provider is None:
+        known_types = {t.value for t in OrganisationType}
+        if entry.provider_type not in known_types:
+            raise ServiceError(
+                f"The office has no record of {entry.provider_name.strip()}: choose its type of "
+                "organisation to add it",
+                field="provider_type",
+            )
+        provider = Organisation(
+            name=entry.provider_name.strip(), org_type=OrganisationType(entry.provider_type)
+        )
+        db.session.add(provider)
+    contract = Contract(
+        programme=programme,
+        provider=provider,
+        title=entry.title.strip(),
+        service=entry.service.strip(),
+        annual_value_pence=entry.annual_value_pence,
+        starts_on=entry.starts_on,
+        ends_on=entry.ends_on,
+        extension_options=entry.extension_options,
+        extensions_used=entry.extensions_used,
+        years=years_at_value_a_year(entry.annual_value_pence, entry.starts_on, entry.ends_on),
+        partners=[
+            ContractPartner(name=p.name.strip(), contribution_pence=p.contribution_pence)
+            for p in entry.partners
+        ],
+        kpis=[
+            ContractKpi(
+                position=position,
+                name=k.name.strip(),
+                unit=k.unit.strip(),
+                decimals=k.decimals,
+                target=k.target,
+            )
+            for position, k in enumerate(entry.kpis, start=1)
+        ],
+    )
+    add_checklist(contract)
+    try:
+        db.session.flush()  # the provider, if new, has an id before the ledger names it
+        create(user, contract, reason="Added to the contract register")
+        db.session.commit()
+    except WorkflowError as refusal:
+        db.session.rollback()
+        raise ServiceError(refusal.message) from refusal
+    return contract
 
 
 # Review: options appraisal and decision ------------------------------------------------------
@@ -245,8 +475,11 @@ def record_review(
     if decision == "extend":
         payload["new_end_date"] = new_end_date
     procurement = None
+    old_end = contract.ends_on
     try:
         fire(user, contract, decision, expected_version=expected_version, **payload)
+        if decision == "extend":
+            schedule_extension_returns(user, contract, old_end)
         if decision == "recommission":
             assert estimated_value_pence is not None
             procurement = Procurement(
@@ -320,10 +553,19 @@ def quarters(starts_on: dt.date, ends_on: dt.date) -> list[tuple[dt.date, dt.dat
         year, month = (year + 1, 1) if month == 10 else (year, month + 3)
 
 
-def schedule_kpi_returns(actor: User | None, contract: Contract) -> list[KpiReturn]:
-    """One KPI return per quarter of the contract's term, each due 20 days after it ends."""
+def quarter_end(day: dt.date) -> dt.date:
+    """The last day of the reporting quarter that holds ``day``."""
+    last_month = ((day.month - 1) // 3) * 3 + 3
+    return dt.date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
+
+
+def schedule_kpi_returns(
+    actor: User | None, contract: Contract, starts_on: dt.date | None = None
+) -> list[KpiReturn]:
+    """One KPI return per quarter of the contract's term (from ``starts_on``, when given),
+    each due 20 days after it ends, created through the engine."""
     made = []
-    for start, end in quarters(contract.starts_on, contract.ends_on):
+    for start, end in quarters(starts_on or contract.starts_on, contract.ends_on):
         kpi_return = KpiReturn(
             contract=contract,
             period_start=start,
@@ -333,6 +575,24 @@ def schedule_kpi_returns(actor: User | None, contract: Contract) -> list[KpiRetu
         create(actor, kpi_return)
         made.append(kpi_return)
     return made
+
+
+def schedule_extension_returns(
+    actor: User | None, contract: Contract, old_end: dt.date
+) -> list[KpiReturn]:
+    """The KPI returns of an extension's quarters, after the move has set the new end date.
+    When the old term ended part way through a quarter, that quarter's return runs on to the
+    quarter's end if it has not opened yet (the provider reports the quarter once); once open,
+    the rest of the quarter gets a return of its own."""
+    start = old_end + dt.timedelta(days=1)
+    last = next((r for r in contract.kpi_returns if r.period_end == old_end), None)
+    if last is not None and last.status is KpiReturnStatus.SCHEDULED:
+        last.period_end = min(quarter_end(old_end), contract.ends_on)
+        last.due_date = last.period_end + dt.timedelta(days=KPI_RETURN_DAYS)
+        start = last.period_end + dt.timedelta(days=1)
+    if start > contract.ends_on:
+        return []
+    return schedule_kpi_returns(actor, contract, start)
 
 
 def kpi_return_for(user: User, contract_id: int, return_id: int) -> KpiReturn:

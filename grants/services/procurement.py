@@ -10,8 +10,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import BinaryIO
 
-from sqlalchemy import func, select
-
 from grants.extensions import db
 from grants.models import Organisation, OrganisationType, User
 from grants.models.commissioning import (
@@ -23,8 +21,9 @@ from grants.models.commissioning import (
     TenderBid,
 )
 from grants.services import documents
-from grants.services.contracts import CHANGED, add_checklist
+from grants.services.contracts import CHANGED, add_checklist, find_organisation
 from grants.services.errors import NotFound, ServiceError
+from workflows.contract import months_by_year, value_a_year, years_of_term
 from workflows.engine import available_triggers, create, fire
 from workflows.errors import WorkflowError
 
@@ -143,21 +142,19 @@ def publish(
     quality_weight: int,
 ) -> None:
     procurement = procurement_for(user, procurement_id)
-    if procurement.specification_document_id is None:
-        raise ServiceError("Upload the specification before publishing", field="published_on")
     if expected_version != procurement.version:
         raise ServiceError(CHANGED)
     procurement.published_on, procurement.closes_on = published_on, closes_on
     procurement.quality_weight, procurement.price_weight = quality_weight, 100 - quality_weight
     db.session.flush()
+    # The engine refuses a tender without its specification or with dates the wrong way round;
+    # the refusal rolls the dates back.
     _fire(user, procurement, "publish", procurement.version)
 
 
 def bidder_named(name: str) -> Organisation:
     """The organisation of that name, or a new record for a bidder the office has not met."""
-    found = db.session.scalar(
-        select(Organisation).where(func.lower(Organisation.name) == name.strip().lower()).limit(1)
-    )
+    found = find_organisation(name)
     if found is not None:
         return found
     bidder = Organisation(name=name.strip(), org_type=OrganisationType.PRIVATE_COMPANY)
@@ -212,9 +209,7 @@ def add_bid(
 
 def close_bidding(user: User, procurement_id: int, expected_version: int | None) -> None:
     procurement = procurement_for(user, procurement_id)
-    if not procurement.bids:
-        raise ServiceError("No bids have been recorded")
-    _fire(user, procurement, "close_bidding", expected_version)
+    _fire(user, procurement, "close_bidding", expected_version)  # the engine wants a bid
 
 
 def score_bid(user: User, procurement_id: int, bid_id: int, quality_score: int) -> None:
@@ -231,13 +226,12 @@ def score_bid(user: User, procurement_id: int, bid_id: int, quality_score: int) 
 def award(
     user: User, procurement_id: int, expected_version: int | None, bid_id: int, reason: str | None
 ) -> None:
-    """Award to a bid at its price; the engine refuses an officer an award above the estimate."""
+    """Award to a bid at its price. The engine refuses an award before every bid is scored,
+    and an officer's award above the estimate."""
     procurement = procurement_for(user, procurement_id)
     bid = next((b for b in procurement.bids if b.id == bid_id), None)
     if bid is None:
         raise ServiceError("Choose the winning bidder", field="bid")
-    if any(b.quality_score is None for b in procurement.bids):
-        raise ServiceError("Score every bid's quality before the award", field="bid")
     payload = {"awarded_to_id": bid.bidder_id, "awarded_value_pence": bid.price_pence}
     if reason and reason.strip():
         payload["reason"] = reason.strip()  # type: ignore[assignment]
@@ -253,22 +247,25 @@ def sign_contract(
     extension_options: int,
 ) -> Contract:
     """Sign once the standstill period is over, creating the new contract in mobilisation with
-    its checklist; it carries over the old contract's service, partners and KPIs."""
+    its checklist; it carries over the old contract's service, partners and KPIs. The award (a
+    price over the whole term) is held per financial year by the term's months, adding up to
+    it exactly; the register's value a year is twelve months' worth."""
     procurement = procurement_for(user, procurement_id)
     if ends_on <= starts_on:
         raise ServiceError("The end date must be after the start date", field="ends_on")
     old = procurement.replaces
-    assert procurement.awarded_value_pence is not None or procurement.status is not S.AWARDED
-    years = max(round((ends_on - starts_on).days / 365.25), 1)
+    awarded = procurement.awarded_value_pence or 0  # none before the award: the engine refuses
+    months = sum(months_by_year(starts_on, ends_on).values())
     contract = Contract(
         programme=procurement.programme,
         provider_id=procurement.awarded_to_id,
         title=procurement.title.removeprefix("Recommissioning: "),
         service=old.service if old is not None else None,
-        annual_value_pence=(procurement.awarded_value_pence or 0) // years,
+        annual_value_pence=value_a_year(awarded, months),
         starts_on=starts_on,
         ends_on=ends_on,
         extension_options=extension_options,
+        years=years_of_term(awarded, starts_on, ends_on),
     )
     try:
         fire(user, procurement, "sign_contract", expected_version=expected_version)

@@ -1,6 +1,7 @@
-"""Commissioned services: the contract register, KPI returns, reviews before the end, and
-recommissioning through procurement. Staff pages live under /staff/contracts; the provider's
-KPI returns under /contracts (another organisation's contract is simply not found)."""
+"""Commissioned services: the contract register (and adding a contract to it), KPI returns,
+reviews before the end, and recommissioning through procurement. Staff pages live under
+/staff/contracts; the provider's KPI returns under /contracts (another organisation's contract
+is simply not found)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,13 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
 from werkzeug.wrappers import Response
+from wtforms import Field, RadioField, SelectChoice, StringField, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length
 
+from forms.apply import GovukDateField
+from forms.common import required, strip
 from forms.contracts import (
     AwardForm,
     BidForm,
@@ -34,7 +40,9 @@ from forms.contracts import (
     SignForm,
     SpecificationForm,
     kpi_return_form,
+    parse_measure,
 )
+from forms.money import Pounds, parse_pounds
 from grants.policy import ANY_STAFF, COMMUNITY_USER, MANAGING_STAFF, allow
 from grants.services import contracts
 from grants.services import procurement as tenders
@@ -60,7 +68,262 @@ def _found(call: Any, *args: Any) -> Any:
 @bp.get(STAFF)
 @allow(ANY_STAFF)
 def register() -> str:
-    return render_template("contracts/register.html", register=contracts.register())
+    return render_template(
+        "contracts/register.html",
+        register=contracts.register(),
+        may_manage=MANAGING_STAFF.allows(g.user),
+        notices=get_flashed_messages(category_filter=[DONE]),
+    )
+
+
+# Adding a contract to the register -----------------------------------------------------------
+
+PARTNER_ROWS = 3
+KPI_ROWS = 3
+NAME_MAX = 200
+
+
+def _name(label: str, missing: str | None, hint: str = "") -> StringField:
+    checks: list[Any] = [DataRequired(message=missing)] if missing else []
+    checks.append(Length(max=NAME_MAX, message=f"{label} must be {NAME_MAX} characters or fewer"))
+    return StringField(
+        label, description=hint, filters=[strip], validators=checks, widget=GovTextInput()
+    )
+
+
+def _whole_number(label: str, largest: int) -> StringField:
+    def check(form: FlaskForm, field: Field) -> None:
+        if not (field.data or "").isdigit() or int(field.data) > largest:
+            raise ValidationError(f"{label} must be a whole number from 0 to {largest}")
+
+    return StringField(
+        label, default="0", filters=[strip], validators=[check], widget=GovTextInput()
+    )
+
+
+class NewContractForm(FlaskForm):
+    """A contract as the register holds it. Partners and indicators come in a few optional
+    rows (more are added on the contract's page); a row is all filled in or left empty."""
+
+    programme = RadioField(
+        "Programme",
+        validators=[required("Choose the programme the contract is let under")],
+        widget=GovRadioInput(),
+    )
+    title = _name(
+        "Contract title",
+        "Enter the contract's title",
+        "For example, Victim First: support for victims and witnesses (2024 to 2027)",
+    )
+    service = _name(
+        "Service",
+        "Enter the service commissioned",
+        "As the register lists it, like Victims' services",
+    )
+    provider = _name(
+        "Provider",
+        "Enter the provider",
+        "The organisation's name; one the office has no record of is added",
+    )
+    provider_type = RadioField(
+        "Provider's type of organisation (only if the office has no record of it)",
+        validate_choice=False,
+        widget=GovRadioInput(),
+    )
+    annual_value = StringField(
+        "Value a year",
+        description="In pounds and pence, for example 833,333.33",
+        filters=[strip],
+        validators=[Pounds(minimum_pence=0)],
+        widget=GovTextInput(),
+    )
+    starts_on = GovukDateField(
+        "Service starts on",
+        description="For example, 1 4 2024",
+        validators=[InputRequired("Enter the start date")],
+    )
+    ends_on = GovukDateField(
+        "Contract ends on",
+        description="For example, 31 3 2027",
+        validators=[InputRequired("Enter the end date")],
+    )
+    extension_options = _whole_number("Extension options", contracts.MAX_EXTENSION_OPTIONS)
+    extensions_used = _whole_number("Extension options used", contracts.MAX_EXTENSION_OPTIONS)
+
+    def offer(self, programmes: list[tuple[str, str]], types: list[tuple[str, str]]) -> None:
+        self.programme.choices = [SelectChoice(value, label) for value, label in programmes]
+        if len(programmes) == 1 and not self.programme.data:
+            self.programme.data = programmes[0][0]
+        self.provider_type.choices = [SelectChoice(value, label) for value, label in types]
+
+    def validate_provider_type(self, field: RadioField) -> None:
+        offered = {str(choice[0]) for choice in field.iter_choices()}
+        if field.data and field.data not in offered:
+            raise ValidationError("Choose the provider's type of organisation from the list")
+
+    def validate_ends_on(self, field: GovukDateField) -> None:
+        starts = self.starts_on.data
+        if starts is not None and field.data is not None and field.data <= starts:
+            raise ValidationError("The end date must be after the start date")
+
+    def validate_extensions_used(self, field: StringField) -> None:
+        options, used = self.extension_options.data or "", field.data or ""
+        if options.isdigit() and used.isdigit() and int(used) > int(options):
+            raise ValidationError("Extension options used cannot be more than the options")
+
+    def partners(self) -> list[contracts.PartnerEntry]:
+        return [
+            contracts.PartnerEntry(
+                getattr(self, f"partner_{n}_name").data,
+                getattr(self, f"partner_{n}_contribution").pence,
+            )
+            for n in range(1, PARTNER_ROWS + 1)
+            if getattr(self, f"partner_{n}_name").data
+        ]
+
+    def kpis(self) -> list[contracts.KpiEntry]:
+        return [
+            contracts.KpiEntry(
+                getattr(self, f"kpi_{n}_name").data,
+                getattr(self, f"kpi_{n}_unit").data,
+                int(getattr(self, f"kpi_{n}_decimals").data),
+                getattr(self, f"kpi_{n}_target").scaled,
+            )
+            for n in range(1, KPI_ROWS + 1)
+            if getattr(self, f"kpi_{n}_name").data
+        ]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        valid = self._check_partners() and valid
+        return self._check_kpis() and valid
+
+    def _check_partners(self) -> bool:
+        valid = True
+        for n in range(1, PARTNER_ROWS + 1):
+            name = getattr(self, f"partner_{n}_name")
+            money = getattr(self, f"partner_{n}_contribution")
+            money.pence = None
+            if not name.data and not money.data:
+                continue
+            if not name.data:
+                name.errors = [*name.errors, f"Enter the name of partner {n}"]
+                valid = False
+            try:
+                money.pence = parse_pounds(money.data or "")
+            except ValueError as error:
+                money.errors = [*money.errors, f"Partner {n}'s contribution: {error}"]
+                valid = False
+                continue
+            if money.pence <= 0:
+                money.errors = [*money.errors, f"Enter partner {n}'s contribution a year"]
+                valid = False
+        return valid
+
+    def _check_kpis(self) -> bool:
+        valid = True
+        for n in range(1, KPI_ROWS + 1):
+            name, unit, target = (
+                getattr(self, f"kpi_{n}_{part}") for part in ("name", "unit", "target")
+            )
+            decimals = getattr(self, f"kpi_{n}_decimals")
+            if not (name.data or unit.data or target.data):
+                continue
+            for field, missing in ((name, "name"), (unit, "unit")):
+                if not field.data:
+                    field.errors = [*field.errors, f"Enter indicator {n}'s {missing}"]
+                    valid = False
+            places = int(decimals.data) if decimals.data in ("0", "1") else 0
+            try:
+                target.scaled = parse_measure(target.data, places, f"Indicator {n}'s target")
+            except ValueError as error:
+                target.errors = [*target.errors, str(error)]
+                valid = False
+        return valid
+
+
+for _n in range(1, PARTNER_ROWS + 1):
+    setattr(NewContractForm, f"partner_{_n}_name", _name(f"Partner {_n}", None))
+    setattr(
+        NewContractForm,
+        f"partner_{_n}_contribution",
+        StringField(
+            f"Partner {_n}'s contribution a year",
+            description="In pounds and pence",
+            filters=[strip],
+            widget=GovTextInput(),
+        ),
+    )
+for _n in range(1, KPI_ROWS + 1):
+    setattr(NewContractForm, f"kpi_{_n}_name", _name(f"Indicator {_n}", None))
+    setattr(
+        NewContractForm,
+        f"kpi_{_n}_unit",
+        StringField(
+            f"Indicator {_n}'s unit",
+            description="For example, referrals or %",
+            filters=[strip],
+            validators=[Length(max=40, message="A unit must be 40 characters or fewer")],
+            widget=GovTextInput(),
+        ),
+    )
+    setattr(
+        NewContractForm,
+        f"kpi_{_n}_decimals",
+        RadioField(
+            f"Indicator {_n}'s decimal places",
+            choices=[SelectChoice("0", "Whole numbers"), SelectChoice("1", "One decimal place")],
+            default="0",
+            widget=GovRadioInput(),
+        ),
+    )
+    setattr(
+        NewContractForm,
+        f"kpi_{_n}_target",
+        StringField(
+            f"Indicator {_n}'s target each quarter",
+            filters=[strip],
+            widget=GovTextInput(),
+        ),
+    )
+
+
+@bp.route(f"{STAFF}/new", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def new_contract() -> Response | str | tuple[str, int]:
+    form = NewContractForm()
+    form.offer(contracts.programme_choices(), contracts.organisation_type_choices())
+    if request.method == "GET":
+        return render_template("contracts/new.html", entry=form, rows=_rows())
+    if form.validate_on_submit():
+        try:
+            made = contracts.add_contract(
+                g.user,
+                contracts.NewContract(
+                    programme_id=int(form.programme.data),
+                    title=form.title.data,
+                    service=form.service.data,
+                    provider_name=form.provider.data,
+                    provider_type=form.provider_type.data or None,
+                    annual_value_pence=form.annual_value.pence,
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    extension_options=int(form.extension_options.data),
+                    extensions_used=int(form.extensions_used.data),
+                    partners=tuple(form.partners()),
+                    kpis=tuple(form.kpis()),
+                ),
+            )
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            flash(f"{made.title} added to the register: it is mobilising", DONE)
+            return redirect(url_for("contracts.contract", contract_id=made.id))
+    return render_template("contracts/new.html", entry=form, form=form, rows=_rows()), 400
+
+
+def _rows() -> dict[str, range]:
+    return {"partners": range(1, PARTNER_ROWS + 1), "kpis": range(1, KPI_ROWS + 1)}
 
 
 @bp.get(f"{STAFF}/<int:contract_id>")
@@ -172,6 +435,43 @@ def move(contract_id: int, trigger: str) -> Response | tuple[str, int]:
     return _contract_page(contract_id, ("move", form)), 400
 
 
+def _review_page(page: Any, form: ReviewForm, start: MoveForm | None = None) -> str:
+    """The review page: the appraisal form while the contract is in review; before that, the
+    button that starts the review once its review date has come."""
+    start = start or MoveForm(prefix="start", formdata=None)
+    start.version.data = str(page.contract.version)
+    failed = start if start.errors or start.form_errors else form
+    context = {"form": failed} if failed.errors or failed.form_errors else {}
+    return render_template(
+        "contracts/review.html",
+        page=page,
+        entry=form,
+        start=start,
+        notices=get_flashed_messages(category_filter=[DONE]),
+        **context,
+    )
+
+
+@bp.post(f"{STAFF}/<int:contract_id>/review/start")
+@allow(MANAGING_STAFF)
+def start_review(contract_id: int) -> Response | tuple[str, int]:
+    page = _found(contracts.contract_page, g.user, contract_id)
+    start = MoveForm(prefix="start")
+    if start.validate_on_submit():
+        try:
+            contracts.start_review(g.user, contract_id, start.expected_version())
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            show_error(start, error)
+        else:
+            flash("The review has started: record the options appraisal and decision", DONE)
+            return redirect(url_for("contracts.review", contract_id=contract_id))
+    form = ReviewForm(formdata=None)
+    form.version.data = str(page.contract.version)
+    return _review_page(page, form, start), 400
+
+
 @bp.route(f"{STAFF}/<int:contract_id>/review", methods=["GET", "POST"])
 @allow(MANAGING_STAFF)
 def review(contract_id: int) -> Response | str | tuple[str, int]:
@@ -179,7 +479,15 @@ def review(contract_id: int) -> Response | str | tuple[str, int]:
     form = ReviewForm()
     if request.method == "GET":
         form.version.data = str(page.contract.version)
-        return render_template("contracts/review.html", page=page, form=form)
+        return _review_page(page, form)
+    if not page.deciding:
+        # Not in review (yet, or any more): the page has no appraisal form to put errors on.
+        form = ReviewForm(formdata=None)
+        form.version.data = str(page.contract.version)
+        status = page.contract.status.value.replace("_", " ")
+        form.form_errors.append(f"This contract is {status}: there is no review to record")
+        form.error_anchor = "#review-state"  # type: ignore[attr-defined]
+        return _review_page(page, form), 400
     if form.validate_on_submit():
         try:
             started = contracts.record_review(
@@ -203,7 +511,7 @@ def review(contract_id: int) -> Response | str | tuple[str, int]:
                 return redirect(url_for("contracts.procurement", procurement_id=started.id))
             flash(f"Decision recorded: {form.decision.data}", DONE)
             return redirect(url_for("contracts.contract", contract_id=contract_id))
-    return render_template("contracts/review.html", page=page, form=form), 400
+    return _review_page(page, form), 400
 
 
 # KPI returns, staff side ---------------------------------------------------------------------

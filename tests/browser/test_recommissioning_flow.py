@@ -3,7 +3,10 @@ officer records the options appraisal and recommissions; uploads the specificati
 records two bids, closes bidding and scores them; an officer's award above the estimate is
 refused and the decision maker makes it; signing waits out the standstill; the new contract is
 mobilised (starting is refused until the checklist is ticked), then started, and the old
-contract ends. Every page visited, error states included, has no axe violations."""
+contract ends. Then an officer adds a contract to the register by hand (refused first for
+missing fields and partners putting in more than it is worth), starts it, and starts its review
+from the review page without waiting for the sweep. Every page visited, error states included,
+has no axe violations."""
 
 from __future__ import annotations
 
@@ -192,3 +195,64 @@ def test_recommissioning_from_review_to_a_new_active_contract(
     with app.app_context():
         old = db.session.get(Contract, case["contract"])
         assert old.status is ContractStatus.ENDED and old.appraisals[0].decision == "recommission"
+
+
+def test_adding_a_contract_to_the_register_then_starting_its_review(app: Flask, page: Page) -> None:
+    """An officer adds a contract let outside the system (the error summary first), mobilises
+    and starts it; inside its review window, the review page starts the review without waiting
+    for the sweep."""
+    with app.test_request_context():
+        officer = make_staff(StaffRole.COMMISSIONING_OFFICER, "olive@opcc.example.org")
+        make_organisation("Catch22")
+        db.session.add(
+            Programme(
+                name="Victim First victims' service",
+                slug="victim-first",
+                kind=ProgrammeKind.COMMISSIONED_SERVICE,
+            )
+        )
+        db.session.commit()
+        credentials = (officer.email, officer.totp_secret)
+    sign_in_as_staff(page, *credentials)
+    page.goto("/staff/contracts")
+    page.get_by_role("button", name="Add a contract to the register").click()
+    expect(page.locator("h1")).to_have_text("Add a contract to the register")
+    assert_accessible(page)
+    page.get_by_role("button", name="Add the contract").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the contract's title")
+    assert_accessible(page)
+
+    today = london_today()
+    page.locator("#title").fill("Victim First: support for victims and witnesses")
+    page.locator("#service").fill("Victims' services")
+    page.locator("#provider").fill("Catch22")
+    page.locator("#annual_value").fill("833,333.33")
+    fill_date(page, "starts_on", today - dt.timedelta(days=700))
+    fill_date(page, "ends_on", today + dt.timedelta(days=100))
+    page.locator("#extension_options").fill("1")
+    page.locator("#partner_1_name").fill("Leicester City Council")
+    page.locator("#partner_1_contribution").fill("900,000")  # more than the contract is worth
+    page.locator("#kpi_1_name").fill("Victims referred")
+    page.locator("#kpi_1_unit").fill("referrals")
+    page.locator("#kpi_1_target").fill("4,000")
+    page.get_by_role("button", name="Add the contract").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("cannot be more than")
+    assert_accessible(page)
+    page.locator("#partner_1_contribution").fill("45,000")
+    page.get_by_role("button", name="Add the contract").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("added to the register")
+    expect(page.locator("#contract-summary")).to_contain_text("Mobilising")
+    expect(page.locator("#partners")).to_contain_text("£45,000.00")
+    assert_accessible(page)
+
+    for _ in range(6):
+        page.locator("#checklist button").first.click()
+    page.get_by_role("button", name="Start the service").click()
+    expect(page.locator("#contract-summary")).to_contain_text("Active")
+    page.get_by_role("link", name="Start the review").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Start the review now").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("The review has started")
+    expect(page.locator("#review-summary")).to_contain_text("Review due")
+    expect(page.get_by_role("button", name="Record the decision")).to_be_visible()
+    assert_accessible(page)

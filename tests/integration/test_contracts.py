@@ -1,5 +1,7 @@
-"""The contract register, KPI returns (provider submits, officer rates), the review window and
-the decisions at review: extend only while options remain, recommission, decommission."""
+"""The contract register, KPI returns (provider submits, officer rates), the review window (the
+sweep flags a contract, or the officer starts its review once its review date has come) and the
+decisions at review: extend only while options remain (scheduling the added quarters' KPI
+returns and adding the months' value), recommission, decommission."""
 
 from __future__ import annotations
 
@@ -7,13 +9,15 @@ import datetime as dt
 
 import pytest
 
+from grants.calendar import london_today
 from grants.extensions import db
-from grants.models import Programme, ProgrammeKind, StaffRole
+from grants.models import AuditEvent, Programme, ProgrammeKind, StaffRole
 from grants.models.commissioning import (
     Contract,
     ContractKpi,
     ContractStatus,
     KpiRating,
+    KpiReturn,
     KpiReturnStatus,
     OptionsAppraisal,
     Procurement,
@@ -21,6 +25,7 @@ from grants.models.commissioning import (
 from grants.services import contracts
 from grants.services.errors import ServiceError
 from tests.conftest import make_member, make_organisation, make_staff, post_form, sign_in_as
+from workflows.contract import years_at_value_a_year
 from workflows.engine import create, fire
 from workflows.errors import GuardFailed
 
@@ -32,6 +37,7 @@ def make_contract(provider=None, *, ends_on=None, options=1, used=0, status=Cont
     programme = db.session.query(Programme).filter_by(slug="victims").one_or_none() or Programme(
         name="Victims", slug="victims", kind=ProgrammeKind.COMMISSIONED_SERVICE
     )
+    ends_on = ends_on or dt.date(2027, 3, 31)
     contract = Contract(
         programme=programme,
         provider_id=provider.id,
@@ -39,10 +45,11 @@ def make_contract(provider=None, *, ends_on=None, options=1, used=0, status=Cont
         service="Victims' services",
         annual_value_pence=50_000_000,
         starts_on=dt.date(2024, 4, 1),
-        ends_on=ends_on or dt.date(2027, 3, 31),
+        ends_on=ends_on,
         extension_options=options,
         extensions_used=used,
         status=status,
+        years=years_at_value_a_year(50_000_000, dt.date(2024, 4, 1), ends_on),
     )
     contract.kpis.append(
         ContractKpi(position=1, name="Victims referred", unit="referrals", target=4000)
@@ -423,3 +430,233 @@ def test_creating_a_kpi_return_is_for_staff_and_the_scheduler(ctx):
             member,
             KpiReturn(contract=contract, period_start=TODAY, period_end=TODAY, due_date=TODAY),
         )
+
+
+# Extending: the added quarters' KPI returns and the added months' value -------------------------
+
+
+def live_contract(ends_on: dt.date, officer):  # type: ignore[no-untyped-def]
+    """A contract from 1 April 2024 started through the service (so its KPI returns are
+    scheduled for its term), then flagged for review by the sweep."""
+    contract = make_contract(ends_on=ends_on, status=ContractStatus.MOBILISING)
+    contracts.move_contract(officer, contract.id, "go_live", contract.version)
+    fire(None, contract, "flag_review")
+    db.session.commit()
+    return contract
+
+
+def extend(officer, contract, new_end: dt.date) -> None:  # type: ignore[no-untyped-def]
+    contracts.record_review(
+        officer,
+        contract.id,
+        contract.version,
+        options_considered="Extend, or re-tender",
+        costs="£500,000 a year",
+        recommendation="Extend for a year",
+        decision="extend",
+        new_end_date=new_end,
+    )
+
+
+def periods(contract: Contract) -> list[tuple[dt.date, dt.date]]:
+    return [(r.period_start, r.period_end) for r in contract.kpi_returns]
+
+
+def test_extending_schedules_the_kpi_returns_of_the_added_quarters(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = live_contract(dt.date(2027, 3, 31), officer)
+    assert len(contract.kpi_returns) == 12
+    extend(officer, contract, dt.date(2028, 3, 31))
+    db.session.expire_all()
+    assert contract.status is ContractStatus.ACTIVE and len(contract.kpi_returns) == 16
+    assert periods(contract)[-4:] == [
+        (dt.date(2027, 4, 1), dt.date(2027, 6, 30)),
+        (dt.date(2027, 7, 1), dt.date(2027, 9, 30)),
+        (dt.date(2027, 10, 1), dt.date(2027, 12, 31)),
+        (dt.date(2028, 1, 1), dt.date(2028, 3, 31)),
+    ]
+    added = contract.kpi_returns[-4:]
+    assert all(r.status is KpiReturnStatus.SCHEDULED for r in added)
+    assert added[0].due_date == dt.date(2027, 7, 20)
+    # Each was created through the engine, by the officer who extended.
+    created = (
+        db.session.query(AuditEvent)
+        .filter(
+            AuditEvent.object_type == "kpi_return",
+            AuditEvent.action == "create",
+            AuditEvent.object_id.in_([r.id for r in added]),
+        )
+        .all()
+    )
+    assert len(created) == 4 and {e.actor_id for e in created} == {officer.id}
+
+
+def test_extending_adds_the_months_at_the_value_a_year_and_the_ledger_records_it(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = live_contract(dt.date(2027, 3, 31), officer)
+    assert contract.total_value_pence == 150_000_000
+    extend(officer, contract, dt.date(2028, 3, 31))
+    db.session.expire_all()
+    assert [(y.financial_year, y.value_pence) for y in contract.years][-1] == (2027, 50_000_000)
+    assert contract.total_value_pence == 200_000_000
+    extended = db.session.query(AuditEvent).filter_by(object_type="contract", action="extend").one()
+    assert '"total_value_pence":"200000000"' in extended.amounts
+
+
+def test_an_extension_from_part_way_through_a_quarter_reports_that_quarter_once(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = live_contract(dt.date(2027, 7, 31), officer)
+    assert periods(contract)[-1] == (dt.date(2027, 7, 1), dt.date(2027, 7, 31))
+    extend(officer, contract, dt.date(2028, 7, 31))
+    db.session.expire_all()
+    # The July return had not opened: it runs on to the end of September.
+    assert periods(contract)[-5:] == [
+        (dt.date(2027, 7, 1), dt.date(2027, 9, 30)),
+        (dt.date(2027, 10, 1), dt.date(2027, 12, 31)),
+        (dt.date(2028, 1, 1), dt.date(2028, 3, 31)),
+        (dt.date(2028, 4, 1), dt.date(2028, 6, 30)),
+        (dt.date(2028, 7, 1), dt.date(2028, 7, 31)),
+    ]
+    assert contract.kpi_returns[-5].due_date == dt.date(2027, 10, 20)
+    # April to July, then August to March: one whole financial year between the two terms.
+    assert [(y.financial_year, y.months) for y in contract.years][-2:] == [(2027, 12), (2028, 4)]
+
+
+def test_an_extension_after_the_last_quarter_opened_gives_the_rest_of_it_a_return(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = live_contract(dt.date(2027, 7, 31), officer)
+    fire(officer, contract.kpi_returns[-1], "open")
+    db.session.commit()
+    extend(officer, contract, dt.date(2027, 12, 31))
+    db.session.expire_all()
+    assert periods(contract)[-3:] == [
+        (dt.date(2027, 7, 1), dt.date(2027, 7, 31)),
+        (dt.date(2027, 8, 1), dt.date(2027, 9, 30)),
+        (dt.date(2027, 10, 1), dt.date(2027, 12, 31)),
+    ]
+
+
+def test_a_refused_extension_schedules_nothing_and_adds_no_value(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = live_contract(dt.date(2027, 3, 31), officer)
+    contract.extensions_used = 1  # the one option is used
+    db.session.commit()
+    with pytest.raises(ServiceError, match="no extension options left"):
+        extend(officer, contract, dt.date(2028, 3, 31))
+    db.session.expire_all()
+    assert len(contract.kpi_returns) == 12 and contract.total_value_pence == 150_000_000
+    assert contract.status is ContractStatus.REVIEW_DUE and contract.appraisals == []
+    assert db.session.query(KpiReturn).count() == 12
+
+
+# Starting the review without waiting for the sweep -----------------------------------------------
+
+
+def test_the_officer_starts_the_review_of_a_contract_whose_review_date_has_come(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = make_contract(ends_on=london_today() + dt.timedelta(days=100))
+    contracts.start_review(officer, contract.id, contract.version)
+    assert contract.status is ContractStatus.REVIEW_DUE
+    flagged = db.session.query(AuditEvent).filter_by(action="flag_review").one()
+    assert flagged.actor_id == officer.id and flagged.actor_role == "commissioning_officer"
+    # The sweep finds nothing more to do.
+    assert contracts.flag_contracts_due() == 0
+
+
+def test_a_review_cannot_start_before_the_review_date_or_by_the_decision_maker(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = make_contract(ends_on=dt.date(2029, 3, 31))
+    with pytest.raises(ServiceError, match="comes up for review on 30 June 2028"):
+        contracts.start_review(officer, contract.id, contract.version, today=dt.date(2028, 6, 29))
+    assert contract.status is ContractStatus.ACTIVE
+    decider = make_staff(StaffRole.DECISION_MAKER)
+    with pytest.raises(ServiceError, match="permission"):
+        contracts.start_review(decider, contract.id, contract.version, today=dt.date(2028, 7, 1))
+    assert contract.status is ContractStatus.ACTIVE
+    assert db.session.query(AuditEvent).filter_by(action="flag_review").count() == 0
+
+
+def test_the_review_page_offers_to_start_the_review_then_takes_the_appraisal(client, ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = make_contract(ends_on=london_today() + dt.timedelta(days=100))
+    sign_in_as(client, officer)
+    url = f"/staff/contracts/{contract.id}/review"
+    assert "Start the review" in client.get(f"/staff/contracts/{contract.id}").get_data(
+        as_text=True
+    )
+    page = client.get(url).get_data(as_text=True)
+    assert "Start the review now" in page and "Record the decision" not in page
+    started = post_form(client, f"{url}/start", {"start-version": str(contract.version)})
+    assert started.status_code == 302 and started.headers["Location"].endswith(url)
+    db.session.expire_all()
+    assert contract.status is ContractStatus.REVIEW_DUE
+    page = client.get(url).get_data(as_text=True)
+    assert "Record the decision" in page and "Start the review now" not in page
+
+
+def test_starting_a_review_too_early_or_from_a_stale_page_changes_nothing(client, ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    early = make_contract(ends_on=london_today() + dt.timedelta(days=800))
+    sign_in_as(client, officer)
+    url = f"/staff/contracts/{early.id}/review"
+    page = client.get(url).get_data(as_text=True)
+    assert "Start the review now" not in page and "comes up for review on" in page
+    refused = post_form(client, f"{url}/start", {"start-version": str(early.version)})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "There is a problem" in body and "comes up for review on" in body
+    due = make_contract(make_organisation("Other"), ends_on=london_today() + dt.timedelta(days=9))
+    url = f"/staff/contracts/{due.id}/review"
+    stale = post_form(client, f"{url}/start", {"start-version": str(due.version + 1)})
+    assert stale.status_code == 400 and "Someone else changed this" in stale.get_data(as_text=True)
+    db.session.expire_all()
+    assert early.status is due.status is ContractStatus.ACTIVE
+    assert db.session.query(AuditEvent).filter_by(action="flag_review").count() == 0
+
+
+def test_a_decision_posted_for_a_contract_not_in_review_is_refused_with_the_summary(client, ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = make_contract(ends_on=london_today() + dt.timedelta(days=100))
+    sign_in_as(client, officer)
+    url = f"/staff/contracts/{contract.id}/review"
+    response = post_form(
+        client,
+        url,
+        {
+            "version": str(contract.version),
+            "options_considered": "Extend or re-tender",
+            "costs": "£500k a year",
+            "recommendation": "Extend",
+            "decision": "extend",
+            "new_end_date": ["31", "3", "2030"],
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "There is a problem" in body
+    assert "This contract is active: there is no review to record" in body
+    db.session.expire_all()
+    assert contract.status is ContractStatus.ACTIVE and contract.appraisals == []
+
+
+def test_partners_cannot_put_in_more_than_the_contract_is_worth(client, ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    contract = make_contract()  # £500,000 a year
+    sign_in_as(client, officer)
+    url = f"/staff/contracts/{contract.id}"
+    post_form(
+        client,
+        f"{url}/partners",
+        {"partner-name": "Leicester City Council", "partner-contribution": "450,000"},
+        token_from=url,
+    )
+    too_much = post_form(
+        client,
+        f"{url}/partners",
+        {"partner-name": "Rutland County Council", "partner-contribution": "50,000.01"},
+        token_from=url,
+    )
+    body = too_much.get_data(as_text=True)
+    assert too_much.status_code == 400 and "There is a problem" in body
+    assert "(£500,000.01 a year) cannot be more than" in body
+    db.session.expire_all()
+    assert [p.contribution_pence for p in contract.partners] == [45_000_000]

@@ -1,5 +1,7 @@
-"""Recommissioning through procurement: evaluation maths, the award's authority, the standstill
-period, and the new contract mobilised and started, ending the contract it replaces."""
+"""Recommissioning through procurement: the engine's guards (a specification to publish, a bid
+to close bidding, an award only to a bid received and scored, within authority, after the
+standstill), evaluation maths, and the new contract mobilised and started, ending the contract
+it replaces, with the award held per financial year."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from fractions import Fraction
 import pytest
 
 from grants.extensions import db
-from grants.models import StaffRole
+from grants.models import AuditEvent, StaffRole
 from grants.models.commissioning import (
     ContractStatus,
     Procurement,
@@ -19,9 +21,10 @@ from grants.models.commissioning import (
 )
 from grants.services import contracts, procurement
 from grants.services.errors import ServiceError
-from tests.conftest import make_organisation, make_staff, post_form, sign_in_as
+from tests.conftest import make_document, make_organisation, make_staff, post_form, sign_in_as
 from tests.integration.test_contracts import make_contract
 from workflows.engine import create, fire
+from workflows.errors import GuardFailed
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -39,9 +42,16 @@ def recommissioning(officer):  # type: ignore[no-untyped-def]
     return old, tender
 
 
+def specified(tender, officer) -> None:  # type: ignore[no-untyped-def]
+    """The tender's specification and dates, ready to publish."""
+    spec = make_document(None, officer.id, "specification.pdf", purpose="specification")
+    tender.specification_document_id = spec.id
+    tender.published_on, tender.closes_on = dt.date(2023, 6, 12), dt.date(2023, 8, 11)
+
+
 def evaluating(officer, *bids):  # type: ignore[no-untyped-def]
     old, tender = recommissioning(officer)
-    tender.published_on, tender.closes_on = dt.date(2023, 6, 12), dt.date(2023, 8, 11)
+    specified(tender, officer)
     fire(officer, tender, "publish")
     bidders = [make_organisation(name) for name, _, _ in bids]  # each commits: make them first
     for bidder, (_, price, quality) in zip(bidders, bids, strict=True):
@@ -123,9 +133,14 @@ def test_no_contract_before_the_standstill_period_ends_then_mobilisation_and_sta
         officer, tender.id, tender.version, dt.date(2027, 4, 1), dt.date(2030, 3, 31), 1
     )
     assert new.status is ContractStatus.MOBILISING and tender.status is ProcurementStatus.CONTRACTED
-    assert (
-        new.provider_id == tender.bids[0].bidder_id and new.annual_value_pence == 140_000_000 // 3
-    )
+    assert new.provider_id == tender.bids[0].bidder_id
+    # £1.4m over three financial years: £466,666.66⅔ each, the two odd pence to the first two.
+    assert [(y.financial_year, y.value_pence) for y in new.years] == [
+        (2027, 46_666_667),
+        (2028, 46_666_667),
+        (2029, 46_666_666),
+    ]
+    assert new.total_value_pence == 140_000_000 and new.annual_value_pence == 46_666_667
     assert [k.name for k in new.kpis] == [k.name for k in old.kpis] and len(new.checklist) == 6
     with pytest.raises(ServiceError, match="Tick every mobilisation item"):
         contracts.move_contract(officer, new.id, "go_live", new.version)
@@ -192,7 +207,7 @@ def test_publishing_needs_the_specification_and_sensible_dates(client, ctx):
 def test_bids_are_recorded_once_per_bidder_within_the_dates(client, ctx):
     officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
     _, tender = recommissioning(officer)
-    tender.published_on, tender.closes_on = dt.date(2023, 6, 12), dt.date(2023, 8, 11)
+    specified(tender, officer)
     fire(officer, tender, "publish")
     db.session.commit()
     sign_in_as(client, officer)
@@ -224,3 +239,121 @@ def test_procurements_are_not_for_community_users(client, ctx):
     sign_in_as(client, make_member(make_organisation("Catch22 members"), "x@catch22.example.org"))
     assert client.get(f"/staff/contracts/procurements/{tender.id}").status_code == 403
     assert client.get("/staff/contracts/procurements/99999").status_code == 403
+
+
+# Engine refusals ---------------------------------------------------------------------------------
+
+
+def test_the_engine_will_not_publish_a_tender_without_its_specification(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = recommissioning(officer)
+    tender.published_on, tender.closes_on = dt.date(2023, 6, 12), dt.date(2023, 8, 11)
+    with pytest.raises(GuardFailed, match="Upload the specification before publishing"):
+        fire(officer, tender, "publish")
+    assert tender.status is ProcurementStatus.PLANNING
+    specified(tender, officer)
+    fire(officer, tender, "publish")
+    assert tender.status is ProcurementStatus.PUBLISHED
+
+
+def test_the_engine_will_not_close_bidding_without_a_bid(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = recommissioning(officer)
+    specified(tender, officer)
+    fire(officer, tender, "publish")
+    db.session.commit()
+    with pytest.raises(ServiceError, match="No bids have been recorded"):
+        procurement.close_bidding(officer, tender.id, tender.version)
+    assert tender.status is ProcurementStatus.PUBLISHED
+
+
+def test_an_award_goes_only_to_a_bid_received_even_with_no_bids_at_all(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = recommissioning(officer)
+    tender.status = ProcurementStatus.EVALUATING  # tests may set a state; the guard must hold
+    db.session.commit()
+    bidder = make_organisation("Never Bid Ltd")
+    with pytest.raises(GuardFailed, match="No bids have been recorded"):
+        fire(officer, tender, "award", awarded_value_pence=100_000_000, awarded_to_id=bidder.id)
+    assert tender.status is ProcurementStatus.EVALUATING and tender.awarded_to_id is None
+
+
+def test_an_award_goes_to_one_of_the_bidders(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = evaluating(officer, ("Catch22", 140_000_000, 82))
+    outsider = make_organisation("Not A Bidder Ltd")
+    with pytest.raises(GuardFailed, match="Choose one of the bidders"):
+        fire(officer, tender, "award", awarded_value_pence=140_000_000, awarded_to_id=outsider.id)
+    assert tender.status is ProcurementStatus.EVALUATING
+
+
+def test_the_engine_will_not_award_before_every_bid_is_scored(ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    _, tender = evaluating(officer, ("Catch22", 140_000_000, 82), ("Other", 120_000_000, None))
+    winner = tender.bids[0]
+    with pytest.raises(GuardFailed, match="Score every bid's quality"):
+        fire(
+            officer,
+            tender,
+            "award",
+            awarded_value_pence=winner.price_pence,
+            awarded_to_id=winner.bidder_id,
+        )
+    assert tender.status is ProcurementStatus.EVALUATING
+
+
+# The new contract's value ----------------------------------------------------------------------
+
+
+def signed(price: int, starts_on: dt.date, ends_on: dt.date):  # type: ignore[no-untyped-def]
+    """A contract let by a tender won at ``price`` (the decision maker's award, so any price
+    will do), signed for the term given."""
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    decider = make_staff(StaffRole.DECISION_MAKER)
+    _, tender = evaluating(officer, ("Catch22", price, 82))
+    procurement.award(decider, tender.id, tender.version, tender.bids[0].id, "Best value")
+    tender.standstill_ends_on = dt.date.today() - dt.timedelta(days=1)
+    db.session.commit()
+    return procurement.sign_contract(officer, tender.id, tender.version, starts_on, ends_on, 0)
+
+
+def test_a_36_month_award_is_held_per_financial_year_to_the_penny(ctx):
+    new = signed(250_000_000, dt.date(2024, 4, 1), dt.date(2027, 3, 31))
+    assert [(y.financial_year, y.months, y.value_pence) for y in new.years] == [
+        (2024, 12, 83_333_334),
+        (2025, 12, 83_333_333),
+        (2026, 12, 83_333_333),
+    ]
+    assert new.total_value_pence == 250_000_000 and new.annual_value_pence == 83_333_333
+    created = db.session.query(AuditEvent).filter_by(object_type="contract", action="create").one()
+    assert created.amounts == ('{"annual_value_pence":"83333333","total_value_pence":"250000000"}')
+
+
+def test_a_30_month_award_is_two_and_a_half_years_not_two(ctx):
+    new = signed(250_000_000, dt.date(2027, 4, 1), dt.date(2029, 9, 30))
+    assert [(y.financial_year, y.months, y.value_pence) for y in new.years] == [
+        (2027, 12, 100_000_000),
+        (2028, 12, 100_000_000),
+        (2029, 6, 50_000_000),
+    ]
+    assert new.annual_value_pence == 100_000_000
+
+
+def test_an_award_in_odd_pence_across_four_financial_years_adds_up(ctx):
+    new = signed(100_000_001, dt.date(2027, 8, 1), dt.date(2030, 7, 31))
+    assert [(y.financial_year, y.months, y.value_pence) for y in new.years] == [
+        (2027, 8, 22_222_222),
+        (2028, 12, 33_333_334),
+        (2029, 12, 33_333_334),
+        (2030, 4, 11_111_111),
+    ]
+    assert new.total_value_pence == 100_000_001
+
+
+def test_the_contract_page_shows_the_value_by_financial_year(client, ctx):
+    new = signed(250_000_000, dt.date(2024, 4, 1), dt.date(2027, 3, 31))
+    sign_in_as(client, make_staff(StaffRole.ASSESSOR))  # any staff member reads the register
+    page = client.get(f"/staff/contracts/{new.id}").get_data(as_text=True)
+    assert 'id="contract-years"' in page
+    assert "2024/25" in page and "£833,333.34" in page and "£833,333.33" in page
+    assert "£2,500,000.00" in page

@@ -42,6 +42,7 @@ from grants.models.commissioning import (
     KpiValue,
     MobilisationItem,
     OptionsAppraisal,
+    TenderBid,
 )
 from grants.models.csp import AllocationMethod, CspAllocation, CspUnderspend
 from tests.conftest import (
@@ -217,6 +218,19 @@ def build_world() -> World:
     payment.claim_lines.append(
         ClaimLine(description="Coaching, May", amount_pence=100_000, document_id=receipt.id)
     )  # so a claim is evidenced
+    # The tender has its specification (to publish) and one scored bid at the price the award
+    # payload names (to close bidding and award).
+    procurement.specification_document_id = make_document(
+        None, staff[OFFICER].id, "specification.pdf", purpose="specification"
+    ).id
+    procurement.bids.append(
+        TenderBid(
+            bidder_id=owner_org.id,
+            price_pence=140_000_000,
+            received_on=TODAY - dt.timedelta(days=40),
+            quality_score=80,
+        )
+    )
     db.session.commit()
     actors: dict[str, User | None] = {APPLICANT: member, SYSTEM: None, **staff}
     return World(actors=actors, outsider=outsider, objects=objects)
