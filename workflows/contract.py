@@ -18,6 +18,8 @@ from workflows.declaration import DECISION_MAKER, OFFICER, SYSTEM, Lifecycle, Mo
 from workflows.declaration import transition as t
 
 S = ContractStatus
+# How many extension options a contract may be let with (the register and its forms hold to it).
+MAX_EXTENSION_OPTIONS = 5
 
 
 # A term's value by financial year ------------------------------------------------------------

@@ -39,13 +39,12 @@ from grants.models.commissioning import (
     Procurement,
 )
 from grants.services.errors import NotFound, ServiceError
-from workflows.contract import years_at_value_a_year
+from workflows.contract import MAX_EXTENSION_OPTIONS, years_at_value_a_year
 from workflows.engine import available_triggers, create, fire
 from workflows.errors import WorkflowError
 
 # The configured setting wins (an environment setting, read through app.config).
 DEFAULT_REVIEW_MONTHS = 9
-MAX_EXTENSION_OPTIONS = 5
 KPI_RETURN_DAYS = 20  # days after a quarter ends that its KPI return is due
 CHANGED = "Someone else changed this while you were looking at it. Check it and try again"
 DECISIONS = ("extend", "recommission", "decommission")

@@ -19,18 +19,16 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
 from werkzeug.wrappers import Response
-from wtforms import Field, RadioField, SelectChoice, StringField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length
 
-from forms.apply import GovukDateField
-from forms.common import required, strip
 from forms.contracts import (
+    KPI_ROWS,
+    PARTNER_ROWS,
     AwardForm,
     BidForm,
     KpiForm,
     MoveForm,
+    NewContractForm,
     PartnerForm,
     PublishForm,
     RatingForm,
@@ -40,9 +38,7 @@ from forms.contracts import (
     SignForm,
     SpecificationForm,
     kpi_return_form,
-    parse_measure,
 )
-from forms.money import Pounds, parse_pounds
 from grants.policy import ANY_STAFF, COMMUNITY_USER, MANAGING_STAFF, allow
 from grants.services import contracts
 from grants.services import procurement as tenders
@@ -78,215 +74,6 @@ def register() -> str:
 
 # Adding a contract to the register -----------------------------------------------------------
 
-PARTNER_ROWS = 3
-KPI_ROWS = 3
-NAME_MAX = 200
-
-
-def _name(label: str, missing: str | None, hint: str = "") -> StringField:
-    checks: list[Any] = [DataRequired(message=missing)] if missing else []
-    checks.append(Length(max=NAME_MAX, message=f"{label} must be {NAME_MAX} characters or fewer"))
-    return StringField(
-        label, description=hint, filters=[strip], validators=checks, widget=GovTextInput()
-    )
-
-
-def _whole_number(label: str, largest: int) -> StringField:
-    def check(form: FlaskForm, field: Field) -> None:
-        if not (field.data or "").isdigit() or int(field.data) > largest:
-            raise ValidationError(f"{label} must be a whole number from 0 to {largest}")
-
-    return StringField(
-        label, default="0", filters=[strip], validators=[check], widget=GovTextInput()
-    )
-
-
-class NewContractForm(FlaskForm):
-    """A contract as the register holds it. Partners and indicators come in a few optional
-    rows (more are added on the contract's page); a row is all filled in or left empty."""
-
-    programme = RadioField(
-        "Programme",
-        validators=[required("Choose the programme the contract is let under")],
-        widget=GovRadioInput(),
-    )
-    title = _name(
-        "Contract title",
-        "Enter the contract's title",
-        "For example, Victim First: support for victims and witnesses (2024 to 2027)",
-    )
-    service = _name(
-        "Service",
-        "Enter the service commissioned",
-        "As the register lists it, like Victims' services",
-    )
-    provider = _name(
-        "Provider",
-        "Enter the provider",
-        "The organisation's name; one the office has no record of is added",
-    )
-    provider_type = RadioField(
-        "Provider's type of organisation (only if the office has no record of it)",
-        validate_choice=False,
-        widget=GovRadioInput(),
-    )
-    annual_value = StringField(
-        "Value a year",
-        description="In pounds and pence, for example 833,333.33",
-        filters=[strip],
-        validators=[Pounds(minimum_pence=0)],
-        widget=GovTextInput(),
-    )
-    starts_on = GovukDateField(
-        "Service starts on",
-        description="For example, 1 4 2024",
-        validators=[InputRequired("Enter the start date")],
-    )
-    ends_on = GovukDateField(
-        "Contract ends on",
-        description="For example, 31 3 2027",
-        validators=[InputRequired("Enter the end date")],
-    )
-    extension_options = _whole_number("Extension options", contracts.MAX_EXTENSION_OPTIONS)
-    extensions_used = _whole_number("Extension options used", contracts.MAX_EXTENSION_OPTIONS)
-
-    def offer(self, programmes: list[tuple[str, str]], types: list[tuple[str, str]]) -> None:
-        self.programme.choices = [SelectChoice(value, label) for value, label in programmes]
-        if len(programmes) == 1 and not self.programme.data:
-            self.programme.data = programmes[0][0]
-        self.provider_type.choices = [SelectChoice(value, label) for value, label in types]
-
-    def validate_provider_type(self, field: RadioField) -> None:
-        offered = {str(choice[0]) for choice in field.iter_choices()}
-        if field.data and field.data not in offered:
-            raise ValidationError("Choose the provider's type of organisation from the list")
-
-    def validate_ends_on(self, field: GovukDateField) -> None:
-        starts = self.starts_on.data
-        if starts is not None and field.data is not None and field.data <= starts:
-            raise ValidationError("The end date must be after the start date")
-
-    def validate_extensions_used(self, field: StringField) -> None:
-        options, used = self.extension_options.data or "", field.data or ""
-        if options.isdigit() and used.isdigit() and int(used) > int(options):
-            raise ValidationError("Extension options used cannot be more than the options")
-
-    def partners(self) -> list[contracts.PartnerEntry]:
-        return [
-            contracts.PartnerEntry(
-                getattr(self, f"partner_{n}_name").data,
-                getattr(self, f"partner_{n}_contribution").pence,
-            )
-            for n in range(1, PARTNER_ROWS + 1)
-            if getattr(self, f"partner_{n}_name").data
-        ]
-
-    def kpis(self) -> list[contracts.KpiEntry]:
-        return [
-            contracts.KpiEntry(
-                getattr(self, f"kpi_{n}_name").data,
-                getattr(self, f"kpi_{n}_unit").data,
-                int(getattr(self, f"kpi_{n}_decimals").data),
-                getattr(self, f"kpi_{n}_target").scaled,
-            )
-            for n in range(1, KPI_ROWS + 1)
-            if getattr(self, f"kpi_{n}_name").data
-        ]
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        valid = self._check_partners() and valid
-        return self._check_kpis() and valid
-
-    def _check_partners(self) -> bool:
-        valid = True
-        for n in range(1, PARTNER_ROWS + 1):
-            name = getattr(self, f"partner_{n}_name")
-            money = getattr(self, f"partner_{n}_contribution")
-            money.pence = None
-            if not name.data and not money.data:
-                continue
-            if not name.data:
-                name.errors = [*name.errors, f"Enter the name of partner {n}"]
-                valid = False
-            try:
-                money.pence = parse_pounds(money.data or "")
-            except ValueError as error:
-                money.errors = [*money.errors, f"Partner {n}'s contribution: {error}"]
-                valid = False
-                continue
-            if money.pence <= 0:
-                money.errors = [*money.errors, f"Enter partner {n}'s contribution a year"]
-                valid = False
-        return valid
-
-    def _check_kpis(self) -> bool:
-        valid = True
-        for n in range(1, KPI_ROWS + 1):
-            name, unit, target = (
-                getattr(self, f"kpi_{n}_{part}") for part in ("name", "unit", "target")
-            )
-            decimals = getattr(self, f"kpi_{n}_decimals")
-            if not (name.data or unit.data or target.data):
-                continue
-            for field, missing in ((name, "name"), (unit, "unit")):
-                if not field.data:
-                    field.errors = [*field.errors, f"Enter indicator {n}'s {missing}"]
-                    valid = False
-            places = int(decimals.data) if decimals.data in ("0", "1") else 0
-            try:
-                target.scaled = parse_measure(target.data, places, f"Indicator {n}'s target")
-            except ValueError as error:
-                target.errors = [*target.errors, str(error)]
-                valid = False
-        return valid
-
-
-for _n in range(1, PARTNER_ROWS + 1):
-    setattr(NewContractForm, f"partner_{_n}_name", _name(f"Partner {_n}", None))
-    setattr(
-        NewContractForm,
-        f"partner_{_n}_contribution",
-        StringField(
-            f"Partner {_n}'s contribution a year",
-            description="In pounds and pence",
-            filters=[strip],
-            widget=GovTextInput(),
-        ),
-    )
-for _n in range(1, KPI_ROWS + 1):
-    setattr(NewContractForm, f"kpi_{_n}_name", _name(f"Indicator {_n}", None))
-    setattr(
-        NewContractForm,
-        f"kpi_{_n}_unit",
-        StringField(
-            f"Indicator {_n}'s unit",
-            description="For example, referrals or %",
-            filters=[strip],
-            validators=[Length(max=40, message="A unit must be 40 characters or fewer")],
-            widget=GovTextInput(),
-        ),
-    )
-    setattr(
-        NewContractForm,
-        f"kpi_{_n}_decimals",
-        RadioField(
-            f"Indicator {_n}'s decimal places",
-            choices=[SelectChoice("0", "Whole numbers"), SelectChoice("1", "One decimal place")],
-            default="0",
-            widget=GovRadioInput(),
-        ),
-    )
-    setattr(
-        NewContractForm,
-        f"kpi_{_n}_target",
-        StringField(
-            f"Indicator {_n}'s target each quarter",
-            filters=[strip],
-            widget=GovTextInput(),
-        ),
-    )
-
 
 @bp.route(f"{STAFF}/new", methods=["GET", "POST"])
 @allow(MANAGING_STAFF)
@@ -310,8 +97,8 @@ def new_contract() -> Response | str | tuple[str, int]:
                     ends_on=form.ends_on.data,
                     extension_options=int(form.extension_options.data),
                     extensions_used=int(form.extensions_used.data),
-                    partners=tuple(form.partners()),
-                    kpis=tuple(form.kpis()),
+                    partners=tuple(contracts.PartnerEntry(*p) for p in form.partners()),
+                    kpis=tuple(contracts.KpiEntry(*k) for k in form.kpis()),
                 ),
             )
         except ServiceError as error:
