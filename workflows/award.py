@@ -18,6 +18,7 @@ from grants.models import (
     Rag,
     ReturnStatus,
 )
+from workflows.bid_rules import within_funder_award
 from workflows.declaration import (
     APPLICANT,
     DECISION_MAKER,
@@ -282,7 +283,7 @@ LIFECYCLE = Lifecycle(
         **{f"fy{year.financial_year}_pence": year.amount_pence for year in award.years},
     },
     creators=frozenset({OFFICER, DECISION_MAKER}),
-    creation_guards=(within_intervention_budget,),
+    creation_guards=(within_intervention_budget, within_funder_award),
     # The grant agreement is drawn up from the award's own data as soon as it is offered.
     creation_jobs=("agreement.render",),
     transitions=[

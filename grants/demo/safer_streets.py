@@ -81,6 +81,8 @@ def book_safer_streets(timeline: Timeline, programme: Programme, cast: Cast) -> 
         "neighbourhood crime in Oadby and Wigston",
         funder_name=programme.funder_name or "Home Office",
         amount_requested_pence=total,
+        first_financial_year=FIRST_YEAR,
+        last_financial_year=SECOND_YEAR,
         proposals=[_proposal(position, title) for position, title in enumerate(SAFER_STREETS, 1)],
     )
     officer = cast.officer

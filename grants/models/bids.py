@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.models.base import Base, Pence, TimestampMixin, UTCDateTime, enum_column
@@ -42,6 +42,17 @@ class ExternalBid(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     amount_requested_pence: Mapped[int] = mapped_column(Pence())
     amount_awarded_pence: Mapped[int | None] = mapped_column(Pence())
+    # The financial years the bid covers, first to last (both None for a bid made before they
+    # were recorded: it covers the years of its proposals).
+    first_financial_year: Mapped[int | None] = mapped_column(Integer)
+    last_financial_year: Mapped[int | None] = mapped_column(Integer)
+    # The funder's terms: whether money it awarded for one financial year may be claimed in
+    # another. Most (the Home Office among them) do not allow it. Changed only by the bid's
+    # ``allow_year_transfers`` and ``forbid_year_transfers`` moves, so the ledger says who
+    # changed it, when and why.
+    allows_transfer_between_years: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     programme: Mapped[Programme] = relationship()
     proposals: Mapped[list[BidProposal]] = relationship(
@@ -55,6 +66,14 @@ class ExternalBid(TimestampMixin, Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def financial_years(self) -> list[int]:
+        """The years the bid covers, with any year a proposal asks for money in."""
+        years = {y.financial_year for proposal in self.proposals for y in proposal.years}
+        if self.first_financial_year is not None and self.last_financial_year is not None:
+            years.update(range(self.first_financial_year, self.last_financial_year + 1))
+        return sorted(years)
 
 
 class BidProposal(Base):

@@ -2,11 +2,15 @@
 funder's decision per proposal and year, the funder's later changes (a cap lowered) proposed
 down to the partner awards, and partner awards issued from an intervention.
 
-Funder variations are carried out as award variations through the engine: recording one
-creates a requested variation on each partner award it reduces, and the decision approves or
-rejects them all. The award's own amounts are not rewritten (that would need an award move that
-changes its amounts); the approved reduction is kept against the award and year, and the
-intervention's budget for the year is lowered by it, so no new award can take the money back.
+Funder variations are recorded as the funder's decision: the proposal's cap for the year is
+lowered at once, and the bid's awarded total with it (the bid's ``vary_award`` move, so the
+ledger keeps the award as it was and as it is now). The reductions this makes necessary are
+carried out as award variations through the engine: recording one creates a requested variation
+on each partner award it reduces, and the decision approves or rejects them all. Approving
+applies each with the award's ``reduce`` move and lowers the intervention's budget for the year
+by it, so no new award can take the money back.
+
+Writing the bid (its details, proposals and interventions) is ``bid_setup``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from grants.models import (
     AwardStatus,
     AwardYear,
     ExternalBid,
+    ExternalBidStatus,
     User,
     Variation,
     utcnow,
@@ -44,11 +49,18 @@ from grants.services.awarding import OFFER_OPEN_FOR_DAYS, STANDARD_CONDITIONS
 from grants.services.errors import NotFound, ServiceError
 from workflows.engine import available_triggers, create, fire
 from workflows.errors import WorkflowError
+from workflows.registry import BY_NAME
 
 TITLE_MAX = 200
 TEXT_MAX = 2000
-# The outcome has its own page (amounts per proposal and year).
-OWN_PAGES = frozenset({"record_award"})
+# Moves made on their own pages: the outcome (amounts per proposal and year), changes to the
+# draft (the bid's details, proposals and interventions) and changes the funder made.
+OWN_PAGES = frozenset({"record_award", "amend", "vary_award"})
+# The funder's terms on moving money between years: the page offers the move that changes them.
+TRANSFER_MOVES = {True: "forbid_year_transfers", False: "allow_year_transfers"}
+AWARDED_BID = frozenset(
+    {ExternalBidStatus.AWARDED, ExternalBidStatus.MOBILISING, ExternalBidStatus.DELIVERING}
+)
 RELEASED = {AwardStatus.DECLINED, AwardStatus.LAPSED}
 
 
@@ -102,11 +114,35 @@ def intervention_for(user: User, intervention_id: int) -> Intervention:
 
 
 def bid_moves(user: User, bid: ExternalBid) -> list[BidMove]:
+    """The moves the bid's page offers as buttons: of the two about moving money between
+    years, only the one that changes the funder's terms as recorded."""
+    kept_as_is = TRANSFER_MOVES[not bid.allows_transfer_between_years]
     return [
         BidMove(t.trigger, t.label, "reason" in t.requires)
         for t in available_triggers(user, bid)
-        if t.trigger not in OWN_PAGES
+        if t.trigger not in OWN_PAGES and t.trigger != kept_as_is
     ]
+
+
+def may_issue_partner_awards(user: User, bid: ExternalBid) -> bool:
+    """Partner awards come from what the funder awarded (the award's creation guards hold the
+    rule); the page offers them once the outcome is recorded, to those who may make them."""
+    role = user.staff_role.value if user.staff_role is not None else None
+    return bid.status in AWARDED_BID and role in BY_NAME["award"].creators
+
+
+def problems_before_submitting(bid: ExternalBid) -> list[str]:
+    """What the draft still lacks: something to ask for, with who will deliver it."""
+    if not bid.proposals:
+        return ["Add at least one proposal before the bid is submitted"]
+    problems = [
+        f"{proposal.title} has no interventions: add one before the bid is submitted"
+        for proposal in bid.proposals
+        if not proposal.interventions
+    ]
+    if not problems and bid.amount_requested_pence <= 0:
+        problems.append("The bid asks for nothing: give its interventions budgets")
+    return problems
 
 
 def may_record_outcome(user: User, bid: ExternalBid) -> bool:
@@ -118,7 +154,11 @@ def move_bid(
 ) -> ExternalBid:
     bid = bid_for(user, bid_id)
     if trigger in OWN_PAGES:
-        raise ServiceError("Record the funder's award on its own page")
+        raise ServiceError("Make that change on its own page")
+    if trigger == "submit":
+        problems = problems_before_submitting(bid)
+        if problems:
+            raise ServiceError(problems[0])
     payload = {"reason": reason.strip()} if reason and reason.strip() else {}
     _fire(user, bid, trigger, expected_version, **payload)
     return bid
@@ -237,6 +277,18 @@ def record_funder_variation(
     db.session.add(variation)
     label = year_label(financial_year)
     try:
+        # The funder's decision stands whatever the office then does about its partners: the
+        # proposal's cap and the bid's awarded total are lowered now, through the engine.
+        year.awarded_pence = new_cap_pence
+        fire(
+            user,
+            bid,
+            "vary_award",
+            proposal_id=proposal.id,
+            financial_year=financial_year,
+            new_cap_pence=new_cap_pence,
+            reason=reason,
+        )
         for proposed in proposed_reductions(proposal, financial_year, new_cap_pence):
             award_variation = Variation(
                 award=proposed.award,
@@ -256,8 +308,6 @@ def record_funder_variation(
                     reduction_pence=proposed.reduction_pence,
                 )
             )
-        # The funder's decision stands whatever the office then does about its partners.
-        year.awarded_pence = new_cap_pence
         db.session.commit()
     except WorkflowError as refusal:
         db.session.rollback()

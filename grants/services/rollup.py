@@ -3,12 +3,15 @@ intervention per quarter (the partners' approved or paid claims, by the day they
 against profile (the intervention's budget for the year spread evenly over its quarters of
 delivery), outputs to date (from the partners' accepted returns), their narratives and risks
 gathered for the office to edit; then reviewed, signed off, exported and submitted through the
-``funder_return`` lifecycle. What is claimed from the funder is what the partners claimed."""
+``funder_return`` lifecycle. What is claimed from the funder for an intervention starts as
+what its partners spent; while the return is a draft the officer may claim less (never more,
+never below nothing), e.g. when partners overspent what the funder awarded for the year."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -17,7 +20,7 @@ from sqlalchemy import select
 
 from grants.calendar import financial_year_of
 from grants.extensions import db
-from grants.filters import financial_year
+from grants.filters import financial_year, pounds
 from grants.models import MonitoringReturn, PaymentStatus, ReturnStatus, User
 from grants.models.bids import (
     ExternalBid,
@@ -234,11 +237,59 @@ def edit_return(
     return funder_return
 
 
+# Moves made by a form of their own on the return's page (the claims per intervention).
+OWN_FORMS = frozenset({"set_claims"})
+
+
 def return_moves(user: User, funder_return: FunderReturn) -> list[tuple[str, str, bool]]:
     return [
         (t.trigger, t.label, "reason" in t.requires)
         for t in available_triggers(user, funder_return)
+        if t.trigger not in OWN_FORMS
     ]
+
+
+def may_set_claims(user: User, funder_return: FunderReturn) -> bool:
+    return any(t.trigger == "set_claims" for t in available_triggers(user, funder_return))
+
+
+def set_claims(
+    user: User, return_id: int, expected_version: int | None, claims: Mapping[int, int]
+) -> FunderReturn:
+    """What the draft claims from the funder for each intervention (by intervention id, whole
+    pence): from nothing up to what its partners spent in the quarter. Only the amounts that
+    change are recorded, with the return's ``set_claims`` move (which holds the same rule)."""
+    funder_return = return_for(user, return_id)
+    lines = {line.intervention_id: line for line in funder_return.lines}
+    if set(claims) - set(lines):
+        raise ServiceError("Claim only for the interventions on the return")
+    for intervention_id, pence in claims.items():
+        line = lines[intervention_id]
+        if pence < 0:
+            raise ServiceError(
+                f"{line.intervention.title}: the claim cannot be less than £0.00",
+                field=f"claim_{intervention_id}",
+            )
+        if pence > line.spent_pence:
+            raise ServiceError(
+                f"{line.intervention.title}: the claim cannot be more than its partners spent "
+                f"in the quarter ({pounds(line.spent_pence)})",
+                field=f"claim_{intervention_id}",
+            )
+    changed = {
+        f"intervention_{intervention_id}_claimed_pence": pence
+        for intervention_id, pence in sorted(claims.items())
+        if pence != lines[intervention_id].claimed_pence
+    }
+    if not changed:
+        return funder_return
+    try:
+        fire(user, funder_return, "set_claims", expected_version=expected_version, **changed)
+        db.session.commit()
+    except WorkflowError as refusal:
+        db.session.rollback()
+        raise ServiceError(refusal.message) from refusal
+    return funder_return
 
 
 def move_return(
@@ -265,9 +316,8 @@ def move_return(
 
 
 def financial_year_choices(bid: ExternalBid) -> list[int]:
-    """The financial years the bid's proposals cover (this year for a bid with none yet)."""
-    years = {y.financial_year for p in bid.proposals for y in p.years}
-    return sorted(years) or [financial_year_of(dt.date.today())]
+    """The financial years the bid covers (this year for a bid with none yet)."""
+    return bid.financial_years or [financial_year_of(dt.date.today())]
 
 
 # Export --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Bids to outside funders (Safer Streets): proposals and interventions, outcome, funder
-variations, partner awards issued from interventions, and the roll-up return to the funder.
+"""Bids to outside funders (Safer Streets): writing the bid (details, proposals and
+interventions, while it is a draft), outcome, funder variations, partner awards issued from
+interventions, and the roll-up return to the funder with what it claims.
 
 Staff only: any staff member reads, commissioning officers and decision makers act (the engine
 checks each move's own roles). Partners use the community award, return and claim pages, which
@@ -20,17 +21,26 @@ from flask import (
 )
 
 from forms.bids import (
+    OUTPUT_ROWS,
+    BidDetailsForm,
     BidMoveForm,
     DecisionForm,
     DraftReturnForm,
     FunderVariationForm,
+    InterventionForm,
+    NewBidForm,
+    ProposalForm,
+    RemoveForm,
     ReturnEditForm,
     ReturnMoveForm,
+    claims_form,
+    intervention_form,
     outcome_form,
     partner_award_form,
+    pounds_input,
 )
 from grants.policy import ANY_STAFF, MANAGING_STAFF, allow
-from grants.services import bids, rollup
+from grants.services import bid_setup, bids, rollup
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
 
@@ -50,7 +60,12 @@ def _or_404(call, *args, **kwargs):  # type: ignore[no-untyped-def]
 @bp.get("")
 @allow(ANY_STAFF)
 def bid_list() -> str:
-    return render_template("bids/list.html", bids=bids.bids(g.user))
+    return render_template(
+        "bids/list.html",
+        bids=bids.bids(g.user),
+        may_create=bid_setup.may_create_bids(g.user),
+        notices=_notices(),
+    )
 
 
 @bp.get("/<int:bid_id>")
@@ -77,6 +92,8 @@ def _bid_page(
         moves=moves,
         move_forms=move_forms,
         may_record_outcome=bids.may_record_outcome(g.user, found),
+        may_amend=bid_setup.may_amend(g.user, found),
+        may_issue_awards=bids.may_issue_partner_awards(g.user, found),
         draft_form=draft_form,
         form=failed or draft,
         notices=_notices(),
@@ -195,7 +212,7 @@ def funder_variation(funder_variation_id: int) -> Response | Page:
         except ServiceError as error:
             show_error(form, error)
         else:
-            flash(f"The reductions are {variation.status.value}", DONE)
+            flash(f"The reductions are {variation.decision.label.lower()}", DONE)
             return redirect(url_for("bids.bid", bid_id=variation.bid_id))
     status = 400 if form.is_submitted() else 200
     return render_template("bids/decide_variation.html", variation=variation, form=form), status
@@ -236,11 +253,16 @@ def _return_page(funder_return_id: int, failed=None, failed_key: str | None = No
     move_forms = {trigger: ReturnMoveForm(prefix=trigger, formdata=None) for trigger, _, _ in moves}
     edit = ReturnEditForm(prefix="edit", formdata=None)
     edit.narrative.data, edit.risks.data = found.narrative, found.risks
-    for form in [*move_forms.values(), edit]:
+    claims = _claims_form(found, formdata=None)
+    for line in found.lines:
+        claims[f"claim_{line.intervention_id}"].data = pounds_input(line.claimed_pence)
+    for form in [*move_forms.values(), edit, claims]:
         form.version.data = str(found.version)
     if failed is not None:
         if failed_key == "edit":
             edit = failed
+        elif failed_key == "claims":
+            claims = failed
         else:
             move_forms[failed_key] = failed
     page = render_template(
@@ -249,6 +271,8 @@ def _return_page(funder_return_id: int, failed=None, failed_key: str | None = No
         moves=moves,
         move_forms=move_forms,
         edit_form=edit,
+        claims_form=claims,
+        may_set_claims=rollup.may_set_claims(g.user, found),
         may_act=MANAGING_STAFF.allows(g.user),
         form=failed,
         notices=_notices(),
@@ -277,6 +301,27 @@ def edit_return(funder_return_id: int) -> Response | Page:
             flash("The return is saved", DONE)
             return redirect(url_for("bids.funder_return", funder_return_id=funder_return_id))
     return _return_page(funder_return_id, failed=form, failed_key="edit")
+
+
+def _claims_form(funder_return, **kwargs):  # type: ignore[no-untyped-def]
+    lines = [(line.intervention_id, line.intervention.title) for line in funder_return.lines]
+    return claims_form(lines, prefix="claims", **kwargs)
+
+
+@bp.post("/returns/<int:funder_return_id>/claims")
+@allow(MANAGING_STAFF)
+def set_claims(funder_return_id: int) -> Response | Page:
+    found = _or_404(rollup.return_for, g.user, funder_return_id)
+    form = _claims_form(found)
+    if form.validate_on_submit():
+        try:
+            rollup.set_claims(g.user, funder_return_id, form.expected_version(), form.claims())
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            flash("What is claimed from the funder is saved", DONE)
+            return redirect(url_for("bids.funder_return", funder_return_id=funder_return_id))
+    return _return_page(funder_return_id, failed=form, failed_key="claims")
 
 
 @bp.post("/returns/<int:funder_return_id>/moves/<trigger>")
@@ -316,3 +361,255 @@ def return_spreadsheet(funder_return_id: int) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# Writing the bid ----------------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def new_bid() -> Response | Page:
+    form = NewBidForm()
+    form.offer_programmes(bid_setup.programme_choices(g.user))
+    form.offer_years(bid_setup.year_choices())
+    if not form.is_submitted():
+        form.version.data = "0"
+    if form.validate_on_submit():
+        try:
+            made = bid_setup.create_bid(g.user, form.programme_id(), _details(form))
+        except ServiceError as error:
+            show_error(form, error, "title")
+        else:
+            flash("The bid is drafted: add its proposals and their interventions", DONE)
+            return redirect(url_for("bids.bid", bid_id=made.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("bids/new.html", form=form), status
+
+
+@bp.route("/<int:bid_id>/details", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def bid_details(bid_id: int) -> Response | Page:
+    found = _or_404(bids.bid_for, g.user, bid_id)
+    form = BidDetailsForm()
+    form.offer_years(bid_setup.year_choices(found))
+    if not form.is_submitted():
+        form.version.data = str(found.version)
+        form.title.data, form.funder_name.data = found.title, found.funder_name
+        years = found.financial_years
+        form.first_year.data = str(found.first_financial_year or (years[0] if years else ""))
+        form.last_year.data = str(found.last_financial_year or (years[-1] if years else ""))
+    if form.validate_on_submit():
+        try:
+            bid_setup.change_details(g.user, bid_id, form.expected_version(), _details(form))
+        except ServiceError as error:
+            show_error(form, error, "title")
+        else:
+            flash("The bid's details are saved", DONE)
+            return redirect(url_for("bids.bid", bid_id=bid_id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("bids/details.html", bid=found, form=form), status
+
+
+def _details(form: BidDetailsForm) -> bid_setup.BidDetails:
+    return bid_setup.BidDetails(
+        title=form.title.data or "",
+        funder_name=form.funder_name.data or "",
+        first_year=int(form.first_year.data),
+        last_year=int(form.last_year.data),
+    )
+
+
+@bp.route("/<int:bid_id>/proposals/new", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def new_proposal(bid_id: int) -> Response | Page:
+    found = _or_404(bids.bid_for, g.user, bid_id)
+    form = ProposalForm()
+    if not form.is_submitted():
+        form.version.data = str(found.version)
+    if form.validate_on_submit():
+        try:
+            bid_setup.add_proposal(
+                g.user, bid_id, form.expected_version(), form.title.data, form.summary.data
+            )
+        except ServiceError as error:
+            show_error(form, error, "title")
+        else:
+            flash(f"Proposal {form.title.data} added: now add its interventions", DONE)
+            return redirect(url_for("bids.bid", bid_id=bid_id))
+    status = 400 if form.is_submitted() else 200
+    page = render_template(
+        "bids/proposal.html", bid=found, proposal=None, form=form, edit_form=form
+    )
+    return page, status
+
+
+@bp.route("/proposals/<int:proposal_id>", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def proposal(proposal_id: int) -> Response | Page:
+    found = _or_404(bid_setup.proposal_for, g.user, proposal_id)
+    bid = found.bid
+    form = ProposalForm()
+    if not form.is_submitted():
+        form.version.data = str(bid.version)
+        form.title.data, form.summary.data = found.title, found.summary
+    if form.validate_on_submit():
+        try:
+            bid_setup.change_proposal(
+                g.user, proposal_id, form.expected_version(), form.title.data, form.summary.data
+            )
+        except ServiceError as error:
+            show_error(form, error, "title")
+        else:
+            flash(f"Proposal {form.title.data} saved", DONE)
+            return redirect(url_for("bids.bid", bid_id=bid.id))
+    return _proposal_page(found, form, 400 if form.is_submitted() else 200)
+
+
+def _proposal_page(found, form, status: int, remove=None) -> Page:  # type: ignore[no-untyped-def]
+    remove_form = remove or RemoveForm(prefix="remove", formdata=None)
+    if remove is None:
+        remove_form.version.data = str(found.bid.version)
+    page = render_template(
+        "bids/proposal.html",
+        bid=found.bid,
+        proposal=found,
+        form=form if remove is None else remove,
+        edit_form=form,
+        remove_form=remove_form,
+    )
+    return page, status
+
+
+@bp.post("/proposals/<int:proposal_id>/remove")
+@allow(MANAGING_STAFF)
+def remove_proposal(proposal_id: int) -> Response | Page:
+    found = _or_404(bid_setup.proposal_for, g.user, proposal_id)
+    bid_id, title = found.bid_id, found.title
+    remove = RemoveForm(prefix="remove")
+    if remove.validate_on_submit():
+        try:
+            bid_setup.remove_proposal(g.user, proposal_id, remove.expected_version())
+        except ServiceError as error:
+            show_error(remove, error)
+            remove.error_anchor = "#remove-button"  # type: ignore[attr-defined]
+        else:
+            flash(f"Proposal {title} removed", DONE)
+            return redirect(url_for("bids.bid", bid_id=bid_id))
+    form = ProposalForm(formdata=None)
+    form.version.data = str(found.bid.version)
+    form.title.data, form.summary.data = found.title, found.summary
+    return _proposal_page(found, form, 400, remove=remove)
+
+
+@bp.route("/proposals/<int:proposal_id>/interventions/new", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def new_intervention(proposal_id: int) -> Response | Page:
+    found = _or_404(bid_setup.proposal_for, g.user, proposal_id)
+    form = _intervention_form(found.bid, OUTPUT_ROWS)
+    if not form.is_submitted():
+        form.version.data = str(found.bid.version)
+    if form.validate_on_submit():
+        try:
+            bid_setup.add_intervention(
+                g.user, proposal_id, form.expected_version(), _intervention_details(form)
+            )
+        except ServiceError as error:
+            show_error(form, error, "title")
+        else:
+            flash(f"Intervention {form.title.data} added to {found.title}", DONE)
+            return redirect(url_for("bids.bid", bid_id=found.bid_id))
+    status = 400 if form.is_submitted() else 200
+    page = render_template(
+        "bids/intervention.html", proposal=found, intervention=None, form=form, edit_form=form
+    )
+    return page, status
+
+
+@bp.route("/interventions/<int:intervention_id>/edit", methods=["GET", "POST"])
+@allow(MANAGING_STAFF)
+def intervention(intervention_id: int) -> Response | Page:
+    found = _or_404(bids.intervention_for, g.user, intervention_id)
+    bid = found.proposal.bid
+    form = _intervention_form(bid, max(OUTPUT_ROWS, len(found.outputs) + 1))
+    if not form.is_submitted():
+        _fill_intervention(form, found)
+    if form.validate_on_submit():
+        try:
+            bid_setup.change_intervention(
+                g.user, intervention_id, form.expected_version(), _intervention_details(form)
+            )
+        except ServiceError as error:
+            show_error(form, error, "title")
+        else:
+            flash(f"Intervention {form.title.data} saved", DONE)
+            return redirect(url_for("bids.bid", bid_id=bid.id))
+    return _intervention_page(found, form, 400 if form.is_submitted() else 200)
+
+
+def _intervention_page(found, form, status: int, remove=None) -> Page:  # type: ignore[no-untyped-def]
+    remove_form = remove or RemoveForm(prefix="remove", formdata=None)
+    if remove is None:
+        remove_form.version.data = str(found.proposal.bid.version)
+    page = render_template(
+        "bids/intervention.html",
+        proposal=found.proposal,
+        intervention=found,
+        form=form if remove is None else remove,
+        edit_form=form,
+        remove_form=remove_form,
+    )
+    return page, status
+
+
+@bp.post("/interventions/<int:intervention_id>/remove")
+@allow(MANAGING_STAFF)
+def remove_intervention(intervention_id: int) -> Response | Page:
+    found = _or_404(bids.intervention_for, g.user, intervention_id)
+    bid = found.proposal.bid
+    bid_id, title = bid.id, found.title
+    remove = RemoveForm(prefix="remove")
+    if remove.validate_on_submit():
+        try:
+            bid_setup.remove_intervention(g.user, intervention_id, remove.expected_version())
+        except ServiceError as error:
+            show_error(remove, error)
+            remove.error_anchor = "#remove-button"  # type: ignore[attr-defined]
+        else:
+            flash(f"Intervention {title} removed", DONE)
+            return redirect(url_for("bids.bid", bid_id=bid_id))
+    form = _intervention_form(bid, max(OUTPUT_ROWS, len(found.outputs) + 1), formdata=None)
+    _fill_intervention(form, found)
+    return _intervention_page(found, form, 400, remove=remove)
+
+
+def _intervention_form(bid, rows: int, **kwargs) -> InterventionForm:  # type: ignore[no-untyped-def]
+    form = intervention_form(bid.financial_years, rows, **kwargs)
+    form.offer_partners(bid_setup.partner_choices(g.user))
+    return form
+
+
+def _fill_intervention(form: InterventionForm, found) -> None:  # type: ignore[no-untyped-def]
+    form.version.data = str(found.proposal.bid.version)
+    form.title.data, form.partner.data = found.title, str(found.partner_id)
+    for year in found.years:
+        field = form._fields.get(f"budget_{year.financial_year}")
+        if field is not None:
+            field.data = pounds_input(year.budget_pence)
+    form.first_quarter.data = str(found.years[0].first_quarter if found.years else 1)
+    if found.match_funding_pence:
+        form.match_funding.data = pounds_input(found.match_funding_pence)
+    form.match_source.data = found.match_funding_source or ""
+    for (description, target), output in zip(form.output_rows(), found.outputs, strict=False):
+        description.data, target.data = output.description, str(output.target)
+
+
+def _intervention_details(form: InterventionForm) -> bid_setup.InterventionDetails:
+    return bid_setup.InterventionDetails(
+        title=form.title.data or "",
+        partner_id=form.partner_id(),
+        budgets=form.budgets(),
+        first_quarter=int(form.first_quarter.data or 1),
+        match_funding_pence=form.match_funding_pence(),
+        match_funding_source=form.match_source.data or "",
+        outputs=form.outputs(),
+    )

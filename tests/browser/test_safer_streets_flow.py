@@ -2,7 +2,10 @@
 proposal and year, issues a partner award from an intervention (an amount over the
 intervention's budget is refused first), drafts the quarter's return from the partners'
 figures, has it reviewed, signed off by the decision maker and submitted, and downloads it as a
-spreadsheet. Every page visited, error states included, has no axe violations."""
+spreadsheet. And from nothing: the officer writes a bid with a proposal and an intervention on
+the pages, the decision maker approves and submits it, the award and a partner award follow,
+the funder lowers its cap and the decision maker approves the reductions it proposes. Every
+page visited, error states included, has no axe violations."""
 
 from __future__ import annotations
 
@@ -14,11 +17,13 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from grants.calendar import financial_year_of, london_today
 from grants.extensions import db
+from grants.filters import financial_year
 from grants.models import StaffRole
 from tests.browser.support import assert_accessible, assert_error_links_reach_fields
 from tests.browser.test_staff_decisions import sign_in_as_staff
-from tests.conftest import make_staff
+from tests.conftest import make_organisation, make_staff
 from tests.integration.test_bids import a_bid
 
 pytestmark = pytest.mark.browser
@@ -122,3 +127,120 @@ def test_bid_outcome_partner_award_and_roll_up(app: Flask, page: Page, new_page)
     page.goto(bid_url)
     expect(page.get_by_role("link", name="Quarter 3 of 2023/24 (submitted)")).to_be_visible()
     assert_accessible(page)
+
+
+def office(app: Flask) -> dict:
+    with app.test_request_context():
+        officer = make_staff(StaffRole.COMMISSIONING_OFFICER, "olive@opcc.example.org")
+        decider = make_staff(StaffRole.DECISION_MAKER, "dee@opcc.example.org")
+        make_organisation("Oadby and Wigston Community Safety Partnership")
+        db.session.commit()
+        return {
+            "officer": (officer.email, officer.totp_secret),
+            "decider": (decider.email, decider.totp_secret),
+        }
+
+
+def test_write_a_bid_then_decide_a_funder_variation(app: Flask, page: Page, new_page) -> None:
+    people = office(app)
+    year = financial_year(financial_year_of(london_today()))
+    sign_in_as_staff(page, *people["officer"])
+    page.goto("/staff/bids")
+    assert_accessible(page)
+
+    # The bid: a missing name is an error first.
+    page.get_by_role("button", name="Write a new bid").click()
+    assert_accessible(page)
+    page.get_by_label("Funder").fill("Home Office")
+    page.get_by_label("First financial year").select_option(label=year)
+    page.get_by_label("Last financial year").select_option(label=year)
+    page.get_by_role("button", name="Save the draft bid").click()
+    assert assert_error_links_reach_fields(page) == ["Enter the name of the bid"]
+    assert_accessible(page)
+    page.get_by_label("Name of the bid").fill("Safer Streets 6")
+    page.get_by_role("button", name="Save the draft bid").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("The bid is drafted")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Safer Streets 6")
+    assert_accessible(page)
+    bid_url = page.url
+
+    # A proposal, then an intervention: a target that is not a number is an error first.
+    page.get_by_role("link", name="Add a proposal").click()
+    assert_accessible(page)
+    page.get_by_label("Title of the proposal").fill("Neighbourhood crime in Oadby")
+    page.get_by_role("button", name="Add the proposal").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("now add its interventions")
+    assert_accessible(page)
+    page.get_by_role("link", name="Add an intervention to Neighbourhood crime in Oadby").click()
+    assert_accessible(page)
+    page.get_by_label("Title of the intervention").fill("Target hardening")
+    page.get_by_label("Delivery partner").select_option(
+        label="Oadby and Wigston Community Safety Partnership"
+    )
+    page.get_by_label(f"Budget in {year}, in pounds").fill("10,000.50")
+    page.get_by_label("What will be delivered (output 1)").fill("Homes target-hardened")
+    page.get_by_label("Target for output 1").fill("lots")
+    page.get_by_role("button", name="Add the intervention").click()
+    assert assert_error_links_reach_fields(page) == [
+        "The target for output 1 must be a whole number, like 1200"
+    ]
+    assert_accessible(page)
+    page.get_by_label("Target for output 1").fill("400")
+    page.get_by_role("button", name="Add the intervention").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Target hardening added")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("£10,000.50")
+    assert_accessible(page)
+
+    # The decision maker approves and submits it; the officer records the Home Office's award
+    # and offers the partner its award.
+    decider = new_page()
+    sign_in_as_staff(decider, *people["decider"])
+    decider.goto(bid_url)
+    assert_accessible(decider)
+    decider.get_by_role("button", name="Approve and submit the bid").click()
+    expect(decider.locator(".govuk-notification-banner")).to_contain_text("submitted")
+    assert_accessible(decider)
+    page.goto(bid_url)
+    page.get_by_role("link", name="Record the funder's award").click()
+    page.get_by_label(f"Neighbourhood crime in Oadby: {year}, in pounds").fill("10000.50")
+    page.get_by_role("button", name="Record the award").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("award is recorded")
+    assert_accessible(page)
+    page.get_by_role("link", name="Issue a partner award for Target hardening").click()
+    page.get_by_label(f"Amount in {year}, in pounds").fill("10,000.50")
+    page.get_by_role("button", name="Offer the partner award").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Partner award")
+    assert_accessible(page)
+
+    # The Home Office lowers its cap: the reduction waits for the decision maker.
+    page.get_by_role("link", name="Record a change made by the funder").click()
+    assert_accessible(page)
+    page.get_by_label("Proposal").select_option(label="Neighbourhood crime in Oadby")
+    page.get_by_label("Financial year").select_option(label=year)
+    page.get_by_label("New cap for the year, in pounds").fill("8,000")
+    page.get_by_label("What the funder changed and why").fill("Home Office letter: cap lowered")
+    page.get_by_role("button", name="Record the change").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("wait for approval")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("£8,000.00")
+    assert_accessible(page)
+
+    decider.goto(bid_url)
+    decider.get_by_role("link", name=re.compile(r"cap lowered to £8,000.00 \(proposed\)")).click()
+    assert_accessible(decider)
+    decider.get_by_label("Reasons").fill("Agreed with the partnership")
+    decider.get_by_role("button", name="Record the decision").click()
+    assert assert_error_links_reach_fields(decider) == [
+        "Choose whether to approve or reject the reductions"
+    ]
+    assert_accessible(decider)
+    decider.get_by_label("Approve the reductions").check()
+    decider.get_by_role("button", name="Record the decision").click()
+    expect(decider.locator(".govuk-notification-banner")).to_contain_text(
+        "The reductions are approved"
+    )
+    expect(
+        decider.get_by_role("link", name=re.compile(r"cap lowered to £8,000.00 \(approved\)"))
+    ).to_be_visible()
+    assert_accessible(decider)
+    decider.get_by_role("link", name=re.compile(r"\(offered, £8,000.00\)")).click()
+    assert_accessible(decider)
