@@ -100,8 +100,19 @@ def everything_in(move: Move) -> str | None:
     if outstanding:
         return f"{len(outstanding)} monitoring returns are not yet accepted or waived"
     final = [p for p in award.payments if p.is_final]
-    if not final or any(p.status is not PaymentStatus.PAID for p in final):
-        return "The final payment has not been made"
+    if final:
+        if any(p.status is not PaymentStatus.PAID for p in final):
+            return "The final payment has not been made"
+        return None
+    # Paid only by claims in arrears (a Safer Streets partner award, say): no payment is
+    # final, so closing waits instead for every claim sent and every instalment to be paid (or
+    # rejected, or cancelled); a claim still being drafted holds nothing and does not count.
+    waiting = [p for p in award.payments if p.status in COMMITTED - {PaymentStatus.PAID}]
+    waiting += [p for p in award.payments if is_instalment(p)]
+    if waiting:
+        return f"{len(waiting)} payments or claims are not yet paid"
+    if not any(p.status is PaymentStatus.PAID for p in award.payments):
+        return "Nothing has been paid on this award yet"
     return None
 
 

@@ -15,6 +15,7 @@ from grants.extensions import db
 from grants.models import (
     AuditEvent,
     Award,
+    AwardStatus,
     ExternalBid,
     MembershipRole,
     Payment,
@@ -390,6 +391,46 @@ def test_approving_a_lowered_cap_reprofiles_the_partners_scheduled_payments(ctx)
     ]  # fmt: skip
     for award in (big, small):
         assert sum(p.amount_pence for p in award.payments) == award.years[0].amount_pence
+    assert [str(finding) for finding in reconcile()] == []
+
+
+def test_a_partner_award_paid_in_arrears_closes_once_every_payment_is_made(ctx):
+    """Partner awards are paid by claims and instalments in arrears, none of them "final":
+    closing waits for all of them instead, and a claim still being drafted does not count."""
+    world = a_bid()
+    officer, decider = world["officer"], world["decider"]
+    award = bids.issue_partner_award(officer, world["intervention"].id, "Arrears", {2024: 90_000})
+    owner = make_member(world["partner"], "arrears@melton.example.org")
+    fire(owner, award, "accept", signatory="Lucy Hale, community safety manager")
+    fire(officer, award, "activate")
+    for condition in award.conditions:
+        condition.met_at, condition.met_by_id = utcnow(), officer.id
+    payments = []
+    for due in (dt.date(2024, 7, 1), dt.date(2024, 10, 1), None):  # None: a claim being drafted
+        pence = 45_000 if due else 0
+        payment = Payment(
+            award=award, financial_year=2024, amount_pence=pence, is_final=False, due_date=due
+        )
+        create(officer, payment)
+        payments.append(payment)
+    first, second, _ = payments
+    finance = make_staff(StaffRole.FINANCE, "fin@opcc.example.org")
+    db.session.commit()
+
+    with pytest.raises(GuardFailed, match="2 payments or claims are not yet paid"):
+        fire(officer, award, "close")
+    db.session.rollback()
+    fire(decider, first, "approve")
+    fire(finance, first, "pay", paid_on=dt.date(2024, 7, 2), payment_reference="BACS-7")
+    fire(decider, second, "approve")
+    db.session.commit()
+    with pytest.raises(GuardFailed, match="1 payments or claims are not yet paid"):
+        fire(officer, award, "close")
+    db.session.rollback()
+    fire(finance, second, "pay", paid_on=dt.date(2024, 10, 2), payment_reference="BACS-10")
+    fire(officer, award, "close")
+    db.session.commit()
+    assert award.status is AwardStatus.CLOSED
     assert [str(finding) for finding in reconcile()] == []
 
 
