@@ -3,13 +3,20 @@
 Each February the office shares the next financial year's £500,000 between the eight CSPs by
 formula (half on each area's share of the population, half on its share of recorded crime),
 and the Commissioner confirms the allocations; the officer then invites every partnership to
-the year's plan round. Last year all eight had their annual plans approved within their
-allocations: the money was released quarterly in advance and each
-sent quarterly returns signed off by its responsible officer. The officer recorded a forecast
-of spend with each in-year return: Charnwood's third quarter showed more than £15,000 forecast
-unspent and the Commissioner rolled £18,000 over; North West Leicestershire's is flagged and
-still waiting for a decision. This year's allocations are confirmed too, so the plans in the
-current round can be approved within them.
+the year's plan round, open from mid-February to mid-March, and the plans are decided by the
+end of March so their awards start on 1 April.
+
+Last year all eight had their annual plans approved within their allocations: the money was
+released quarterly in advance and each sent quarterly returns signed off by its responsible
+officer. The officer recorded a forecast of spend with each in-year return, and three showed
+more than the £15,000 threshold unspent: Harborough's second quarter (its rural patrols
+stopped), on which the Commissioner clawed back the fourth quarter's instalment, not yet paid,
+so it was cancelled; Charnwood's third quarter, on which the Commissioner rolled £18,000 over;
+and North West Leicestershire's third quarter, still waiting for a decision.
+
+This year's allocations are confirmed too, and the plan round ran before the year began: six
+plans approved and awarded, paid and reporting quarter by quarter as far as the date of
+loading; North West Leicestershire's sent back for changes; Melton invited but with no plan.
 
 Years are relative to loading: "last year" is the financial year before the current one.
 """
@@ -18,13 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from grants.demo import places as gss
 from grants.demo.applications import Assessment, Booked, DemoApplication, Line, book_applications
 from grants.demo.awards import AwardPlan, book_award
 from grants.demo.dates import financial_year_label, london, london_date
 from grants.demo.people import Cast
+from grants.demo.programmes import csp_plan_round
 from grants.demo.timeline import Timeline
 from grants.extensions import db
 from grants.models import (
@@ -54,6 +62,7 @@ from grants.services.csp import (
     flag_if_underspending,
     formula_allocations,
     funded_in_year,
+    move_underspend_money,
     spent_to_date,
 )
 from workflows import engine
@@ -83,11 +92,39 @@ THIS_YEAR_INPUTS = {
 }
 ROLL_OVER_PENCE = 1_800_000
 DAY = dt.timedelta(days=1)
+# This year's plans are spending to plan so far: spend to date by quarter, in per cent.
+ON_TRACK = (24, 49, 74, 99)
+# This year's plans that were not approved: sent back for changes (with the changes asked for),
+# and the partnership invited that has not started one. (A draft never sent in would have
+# lapsed when the round closed in March; one sent back for changes never lapses.)
+SENT_BACK = {
+    "csp-nwl": "The substance misuse line still pays for diversion sessions from the provider "
+    "that withdrew last autumn. Name the new provider, or move the money to another of the "
+    "partnership's priorities, and change the plan's actions and budget lines to match.",
+}
+NOT_STARTED = ("csp-melton",)
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A quarter's forecast that left more than the threshold unspent (so the partnership was
+    flagged), and what the Commissioner decided on the flag."""
+
+    quarter: int
+    unspent: int  # about, in pence
+    why: str  # the finance officer's note with the forecast
+    risk: str  # what the partnership's returns said about it
+    decision: str | None = None  # "roll_over" or "claw_back"; None: still waiting
+    # None with a claw back: what the year's last instalment, not yet paid, holds, so the
+    # decision cancels it.
+    amount_pence: int | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A partnership's annual plan for last year and how its year went."""
+    """A partnership's annual plan (the same actions last year and this) and how last year
+    went."""
 
     organisation: str
     title: str
@@ -97,10 +134,9 @@ class Plan:
     priorities: tuple[str, ...]
     place: str
     responsible_officer_role: str
-    # Spend to date in each quarter's return, in per cent of each budget line.
+    # Spend to date in each of last year's returns, in per cent of each budget line.
     spent: tuple[int, int, int, int]
-    # What the third quarter's forecast leaves unspent (about), in pence: 0 spends it all.
-    unspent_at_q3: int = 0
+    slip: Slip | None = None  # last year's
     submitted_after: dt.timedelta = dt.timedelta(days=10, hours=11)
 
 
@@ -119,7 +155,15 @@ PLANS = (
         "Head of Community Safety",
         # The rural crime post was vacant from the summer: spend slipped.
         (18, 36, 52, 76),
-        unspent_at_q3=1_840_000,
+        slip=Slip(
+            3,
+            1_840_000,
+            "A post vacant since the summer: its budget will not be spent this year.",
+            "Recruitment to the rural crime post is slow; the board reviews spend each quarter.",
+            "roll_over",
+            ROLL_OVER_PENCE,
+            "Rolled over to next year for the rural crime post, filled from April.",
+        ),
         submitted_after=dt.timedelta(days=9, hours=10),
     ),
     Plan(
@@ -136,7 +180,13 @@ PLANS = (
         "Community Safety Team Leader",
         # The diversion provider pulled out in the autumn.
         (15, 30, 45, 70),
-        unspent_at_q3=1_675_000,
+        slip=Slip(
+            3,
+            1_675_000,
+            "The diversion provider withdrew in the autumn: its sessions will not run this year.",
+            "The diversion provider is reviewing its services; the board reviews spend each "
+            "quarter.",
+        ),
         submitted_after=dt.timedelta(days=13, hours=14),
     ),
     Plan(
@@ -197,7 +247,20 @@ PLANS = (
         ("rural-crime", "domestic-abuse", "cyber-fraud"),
         gss.HARBOROUGH,
         "Community Safety Officer",
-        (24, 49, 74, 99),
+        # The rural patrols stopped in the summer: spend slipped, and picked up a little once
+        # the farm watch took on some of their work.
+        (17, 33, 48, 68),
+        slip=Slip(
+            2,
+            1_630_000,
+            "The rural patrols' provider withdrew in the summer: the patrols will not run again "
+            "this year.",
+            "The rural patrols' provider has given notice; the board reviews spend each quarter.",
+            "claw_back",
+            reason="The rural patrols will not run again this year: the fourth quarter's "
+            "instalment, not yet paid, is clawed back. The partnership keeps what it has been "
+            "paid for the farm watch and the outreach work.",
+        ),
         submitted_after=dt.timedelta(days=14, hours=11),
     ),
     Plan(
@@ -238,10 +301,10 @@ def book_csp_funding(
     current_round: Round,
     organisations: dict[str, Organisation],
     cast: Cast,
-) -> dict[str, Award]:
-    """Books the allocations for last year and this one, and last year's plans, awards,
-    payments, returns, forecasts and underspend flags; gives last year's awards by
-    organisation. Ids must be flushed already."""
+) -> dict[int, dict[str, Award]]:
+    """Books the allocations for last year and this one, each year's plan round with its
+    invitations, plans, awards, payments, returns, forecasts and underspend decisions; gives
+    each year's awards by organisation. Ids must be flushed already."""
     programme = current_round.programme
     this_year = current_round.financial_year
     last_year = this_year - 1
@@ -252,36 +315,19 @@ def book_csp_funding(
             allocations[year] = _book_allocations(
                 timeline, programme, year, inputs, organisations, cast
             )
+    awards: dict[int, dict[str, Award]] = {}
+    if last_year in allocations:
+        round_ = _last_years_round(programme, last_year)
+        _book_invitations(timeline, round_, organisations, allocations[last_year], cast)
+        awards[last_year] = _book_plans(
+            timeline, round_, PLANS, allocations[last_year], organisations, cast
+        )
     if this_year in allocations:
         _book_invitations(timeline, current_round, organisations, allocations[this_year], cast)
-    if last_year not in allocations:
-        return {}
-    round_ = _last_years_round(programme, last_year)
-    _book_invitations(timeline, round_, organisations, allocations[last_year], cast)
-    specs = [
-        _application(plan, last_year, allocations[last_year][plan.organisation]) for plan in PLANS
-    ]
-    decided_at = london(dt.date(last_year, 3, 25), 14)
-    booked = book_applications(
-        timeline,
-        round_,
-        specs,
-        organisations,
-        cast,
-        # Non-competitive: checked against the partnership's allocation, not scored.
-        Assessment(decided_at=decided_at, scorers=0),
-    )
-    awards = {}
-    for plan, one in zip(PLANS, booked, strict=True):
-        one.application.output_targets.extend(
-            OutputTarget(position=number, description=description, target=target)
-            for number, (description, target) in enumerate(plan.outputs, start=1)
+        sent = [plan for plan in PLANS if plan.organisation not in NOT_STARTED]
+        awards[this_year] = _book_plans(
+            timeline, current_round, sent, allocations[this_year], organisations, cast, current=True
         )
-        applicant = cast.owner(plan.organisation)
-        signatory = f"{applicant.full_name}, {plan.responsible_officer_role}"
-        award = book_award(timeline, one, AwardPlan(AwardStatus.ACCEPTED, signatory), cast)
-        _Year(timeline, cast, award, applicant, plan, last_year).book(one)
-        awards[plan.organisation] = award
     return awards
 
 
@@ -376,29 +422,81 @@ def _book_invitations(
 
 def _last_years_round(programme: Programme, year: int) -> Round:
     # Not called "CSP annual plans" like the current round, so the two are told apart by name.
-    opens_at = london(dt.date(year, 2, 17), 9)
-    round_ = Round(
-        programme=programme,
-        name=f"Community Safety Partnership annual plans {financial_year_label(year)}",
-        reference_prefix="CSP",
-        financial_year=year,
-        opens_at=opens_at,
-        published_at=opens_at - 7 * DAY,
-        closes_at=london(dt.date(year, 3, 14), 17),
-        budget_pence=next(b.amount_pence for b in programme.budgets if b.financial_year == year),
-        min_award_pence=1_000_000,
-        # The city's allocation is about £200,000.
-        max_award_pence=25_000_000,
-        short_form_threshold_pence=0,
-        who_can_apply="The eight Community Safety Partnerships, by invitation.",
-        invitation_only=True,
-    )
+    name = f"Community Safety Partnership annual plans {financial_year_label(year)}"
+    round_ = csp_plan_round(programme, year, name)
     db.session.add(round_)
     return round_
 
 
-def _application(plan: Plan, year: int, allocation_pence: int) -> DemoApplication:
-    """The plan asks for the whole allocation, shared between its budget lines."""
+def _book_plans(
+    timeline: Timeline,
+    round_: Round,
+    plans: list[Plan] | tuple[Plan, ...],
+    allocations: dict[str, int],
+    organisations: dict[str, Organisation],
+    cast: Cast,
+    current: bool = False,
+) -> dict[str, Award]:
+    """The year's plans sent to its round, each asking for the partnership's whole allocation,
+    decided together at the end of March: approved and awarded, their years booked as far as
+    the date of loading, or (``current`` year only) sent back for changes. Gives the awards by
+    organisation."""
+    year = round_.financial_year
+    changes = SENT_BACK if current else {}
+    specs = [
+        _application(plan, year, allocations[plan.organisation], changes.get(plan.organisation))
+        for plan in plans
+    ]
+    decided_at = london(dt.date(year, 3, 25), 14)
+    booked = book_applications(
+        timeline,
+        round_,
+        specs,
+        organisations,
+        cast,
+        # Non-competitive: checked against the partnership's allocation, not scored.
+        Assessment(decided_at=decided_at, scorers=0),
+    )
+    awards = {}
+    for plan, one in zip(plans, booked, strict=True):
+        one.application.output_targets.extend(
+            OutputTarget(position=number, description=description, target=target)
+            for number, (description, target) in enumerate(plan.outputs, start=1)
+        )
+        if one.spec.reached is not ApplicationStatus.APPROVED:
+            _send_back(timeline, round_, one, cast, decided_at - 5 * DAY)
+            continue
+        applicant = cast.owner(plan.organisation)
+        signatory = f"{applicant.full_name}, {plan.responsible_officer_role}"
+        award = book_award(timeline, one, AwardPlan(AwardStatus.ACCEPTED, signatory), cast)
+        # Last year's plans went as each plan's story says; this year's spend to plan so far.
+        spent, slip = (ON_TRACK, None) if current else (plan.spent, plan.slip)
+        _Year(timeline, cast, award, applicant, plan, year, spent, slip).book(one)
+        awards[plan.organisation] = award
+    return awards
+
+
+def _send_back(
+    timeline: Timeline, round_: Round, booked: Booked, cast: Cast, at: dt.datetime
+) -> None:
+    """The officer started assessing the plan the day after it came in and sent it back for
+    the changes asked for: a draft again, under its reference, waiting for them."""
+    spec = booked.spec
+    if spec.submitted_after is None:
+        raise ValueError(f"{spec.title}: only a plan sent in can be sent back")
+    started = round_.opens_at + spec.submitted_after + DAY
+    if started >= at:
+        raise ValueError(f"{spec.title}: sent back before its assessment started")
+    application = booked.application
+    timeline.fire(started, cast.officer, application, "start_assessment")
+    timeline.fire(at, cast.officer, application, "request_changes", reason=spec.decision)
+
+
+def _application(
+    plan: Plan, year: int, allocation_pence: int, changes: str | None = None
+) -> DemoApplication:
+    """The plan asks for the whole allocation, shared between its budget lines; approved,
+    unless the officer asked for ``changes`` (it was sent in, then sent back)."""
     lines = []
     left = allocation_pence
     for number, (category, description, per_cent) in enumerate(plan.lines, start=1):
@@ -408,7 +506,7 @@ def _application(plan: Plan, year: int, allocation_pence: int) -> DemoApplicatio
     return DemoApplication(
         plan.organisation,
         f"{plan.title} {financial_year_label(year)}",
-        ApplicationStatus.APPROVED,
+        ApplicationStatus.SUBMITTED if changes else ApplicationStatus.APPROVED,
         tuple(lines),
         {
             "project_summary": "Our annual plan, from the partnership's strategic assessment.",
@@ -418,9 +516,33 @@ def _application(plan: Plan, year: int, allocation_pence: int) -> DemoApplicatio
             "priorities": ",".join(plan.priorities),
         },
         plan.submitted_after,
-        decision="Approved within the partnership's allocation: the actions match the "
-        "priorities in its strategic assessment.",
+        decision=changes
+        or "Approved within the partnership's allocation: the actions match the priorities in "
+        "its strategic assessment.",
     )
+
+
+def _return_times(year: int, number: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """When a quarter's return was opened (by the scheduler, the morning after the quarter),
+    sent in (five days before it was due) and accepted (six days later)."""
+    _, end, due = quarter_of(year, number)
+    submitted = london(due - 5 * DAY, 11)
+    return london(end + DAY, 7), submitted, london(london_date(submitted) + 6 * DAY, 10)
+
+
+def _forecast_time(year: int, number: int) -> dt.datetime:
+    # Recorded by the officer an hour after accepting the return.
+    return _return_times(year, number)[2] + dt.timedelta(hours=1)
+
+
+def _decision_time(year: int, slip: Slip) -> dt.datetime:
+    # The Commissioner decided a little over a fortnight after the flag was raised.
+    return london(london_date(_forecast_time(year, slip.quarter)) + 16 * DAY, 15)
+
+
+def _instalment_approval(year: int, due: dt.date) -> dt.datetime:
+    # Released a week before each quarter; the first on the day after the award started.
+    return london(max(due - 7 * DAY, dt.date(year, 4, 2)), 11)
 
 
 @dataclass
@@ -434,9 +556,15 @@ class _Year:
     applicant: User
     plan: Plan
     year: int
+    spent: tuple[int, int, int, int]  # spend to date in each quarter's return, in per cent
+    slip: Slip | None = None
+    instalments: dict[int, Payment] = field(default_factory=dict)
 
     def book(self, booked: Booked) -> None:
         started = london(dt.date(self.year, 4, 1), 9, 30)
+        scheduled = started + dt.timedelta(minutes=5)
+        if not self._past(scheduled + dt.timedelta(minutes=4)):
+            return  # loaded on the year's first morning: the award is started later that day
 
         def conditions_checked() -> None:
             for condition in self.award.conditions:
@@ -445,7 +573,6 @@ class _Year:
         self.timeline.fire(
             started, self.cast.officer, self.award, "activate", before=conditions_checked
         )
-        scheduled = started + dt.timedelta(minutes=5)
         amount = booked.approved_pence
         quarter = amount // 4
         for number in range(1, 5):
@@ -461,14 +588,31 @@ class _Year:
         # had it yet.
         return when <= self.timeline.now
 
+    def _cancelled_at(self, number: int) -> dt.datetime | None:
+        """When a claw back cancelled this instalment before it was released, if one did: a
+        claw back of what the last instalment holds."""
+        slip = self.slip
+        if number != 4 or slip is None or slip.decision != "claw_back" or slip.amount_pence:
+            return None
+        decided = _decision_time(self.year, slip)
+        return decided if self._past(decided) else None
+
     def _payment(self, scheduled: dt.datetime, number: int, due: dt.date, pence: int) -> None:
         payment = Payment(
             financial_year=self.year, amount_pence=pence, due_date=due, is_final=number == 4
         )
+        self.instalments[number] = payment
         self.timeline.create(scheduled, self.cast.officer, payment, before=self._attach(payment))
-        # Released a week before each quarter; the first on the day after the award started.
-        approved = london(max(due - 7 * DAY, dt.date(self.year, 4, 2)), 11)
+        approved = _instalment_approval(self.year, due)
         paid = london(london_date(approved) + 2 * DAY, 15)
+        cancelled = self._cancelled_at(number)
+        if cancelled is not None:
+            if cancelled >= approved:
+                raise ValueError(
+                    f"{self.award.title}: a claw back of the last instalment comes before the "
+                    "instalment is released"
+                )
+            return  # cancelled by the decision: never approved or paid
         if not self._past(paid):
             return
         self.timeline.fire(approved, self.cast.second_officer, payment, "approve")
@@ -489,9 +633,7 @@ class _Year:
         self.timeline.create(
             created, officer, monitoring_return, before=self._attach(monitoring_return)
         )
-        opened = london(end + DAY, 7)
-        submitted = london(due - 5 * DAY, 11)
-        accepted = london(london_date(submitted) + 6 * DAY, 10)
+        opened, submitted, accepted = _return_times(self.year, number)
         if not self._past(opened):
             return
         # The scheduler opens each return the morning after its quarter ends.
@@ -513,16 +655,16 @@ class _Year:
         book(accepted, officer, monitoring_return, "accept")
         if number == 4:
             return  # the year's outturn: nothing left to forecast
-        forecast_at = accepted + dt.timedelta(hours=1)
-        unspent = self.plan.unspent_at_q3 if number == 3 else 0
-        self.timeline.at(forecast_at, self._forecast(monitoring_return, unspent, forecast_at, flag))
-        if unspent and self.plan.organisation == "csp-charnwood":
-            decided = london(london_date(forecast_at) + 16 * DAY, 15)
+        forecast_at = _forecast_time(self.year, number)
+        slip = self.slip if self.slip is not None and self.slip.quarter == number else None
+        self.timeline.at(forecast_at, self._forecast(monitoring_return, slip, forecast_at, flag))
+        if slip is not None and slip.decision is not None:
+            decided = _decision_time(self.year, slip)
             if self._past(decided):
-                self.timeline.at(decided, self._roll_over(flag, decided))
+                self.timeline.at(decided, self._decide(slip, flag, decided))
 
     def _report(self, monitoring_return: MonitoringReturn, number: int) -> Callable[[], None]:
-        per_cent = self.plan.spent[number - 1]
+        per_cent = self.spent[number - 1]
 
         def fill() -> None:
             application = self.award.application
@@ -531,9 +673,7 @@ class _Year:
                 "partnership's board."
             )
             monitoring_return.risks = (
-                "Recruitment to one post is slow; the board reviews spend each quarter."
-                if self.plan.unspent_at_q3
-                else "None beyond those in the plan."
+                self.slip.risk if self.slip else "None beyond those in the plan."
             )
             monitoring_return.spend = [
                 ReturnSpend(budget_line_id=line.id, spent_pence=line.amount_pence * per_cent // 100)
@@ -549,10 +689,12 @@ class _Year:
     def _forecast(
         self,
         monitoring_return: MonitoringReturn,
-        unspent: int,
+        slip: Slip | None,
         at: dt.datetime,
         flag: dict[str, CspUnderspend],
     ) -> Callable[[], None]:
+        unspent = slip.unspent if slip is not None else 0
+
         def record() -> None:
             funded = funded_in_year(self.award, self.year)
             left = funded - spent_to_date(monitoring_return) - unspent
@@ -561,9 +703,9 @@ class _Year:
             forecast = CspForecast(
                 return_id=monitoring_return.id,
                 rest_of_year_pence=rest,
-                note="From the partnership's finance officer, with the return."
-                if not unspent
-                else "A post vacant since the summer: its budget will not be spent this year.",
+                note=slip.why
+                if slip is not None
+                else "From the partnership's finance officer, with the return.",
                 recorded_by_id=self.cast.officer.id,
                 recorded_at=at,
             )
@@ -574,16 +716,29 @@ class _Year:
 
         return record
 
-    def _roll_over(self, flag: dict[str, CspUnderspend], at: dt.datetime) -> Callable[[], None]:
+    def _decide(
+        self, slip: Slip, flag: dict[str, CspUnderspend], at: dt.datetime
+    ) -> Callable[[], None]:
+        """The Commissioner's decision on the flag, and the money it moves, as the decision
+        page makes them (grants/services/csp.py ``decide_underspend``), in the load's one
+        transaction."""
+
         def decide() -> None:
+            raised = flag["raised"]
+            amount = slip.amount_pence
+            if amount is None:
+                # The last instalment, still scheduled: clawing it all back cancels it.
+                amount = self.instalments[4].amount_pence
+            decision_maker = self.cast.decision_maker
             engine.fire(
-                self.cast.decision_maker,
-                flag["raised"],
-                "roll_over",
+                decision_maker,
+                raised,
+                slip.decision,
                 now=at,
-                amount_pence=ROLL_OVER_PENCE,
-                reason="Rolled over to next year for the rural crime post, filled from April.",
+                amount_pence=amount,
+                reason=slip.reason,
             )
+            move_underspend_money(decision_maker, raised, at)
 
         return decide
 

@@ -1,5 +1,5 @@
-"""Applications in the rounds that are open now: the Prevention Fund round, one at each stage
-of its lifecycle, and two CSP annual plans."""
+"""Applications in the Prevention Fund round that is open now, one at each stage of its
+lifecycle. (This year's CSP annual plans were sent before the year began: grants/demo/csp.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 
 from grants.demo import places as gss
 from grants.demo.applications import DemoApplication, Line, answers
-from grants.demo.dates import financial_year_label
 from grants.models import ApplicationStatus
 
 
@@ -218,40 +217,3 @@ PREVENTION_OPEN = (
         decision="The club has been given sports council funding for the summer camp instead.",
     ),
 )
-
-
-def csp_plans(year: int) -> tuple[DemoApplication, ...]:
-    label = financial_year_label(year)
-    return (
-        DemoApplication(
-            "csp-leicester",
-            f"Safer Leicester Partnership plan {label}",
-            ApplicationStatus.SUBMITTED,
-            (
-                Line("Domestic abuse", "Independent advocates and perpetrator work", 5_200_000),
-                Line("Anti-social behaviour", "Neighbourhood ASB case workers", 4_800_000),
-                Line("Serious violence", "Knife crime prevention in schools", 3_000_000),
-                Line("Hate crime", "Third-party reporting centres", 1_600_000),
-            ),
-            answers(
-                "Our annual plan for the city, from the partnership's strategic assessment.",
-                "Domestic abuse, ASB and serious violence are the city's top local priorities.",
-                "Quarterly returns against the plan's measures.",
-                5000,
-                [gss.LEICESTER],
-                ["domestic-abuse", "asb", "knife-crime", "hate-crime"],
-            ),
-            dt.timedelta(days=12, hours=3),
-        ),
-        DemoApplication(
-            "csp-charnwood",
-            f"Charnwood Community Safety Partnership plan {label}",
-            ApplicationStatus.DRAFT,
-            (
-                Line("Anti-social behaviour", "Loughborough town centre hotspots", 3_000_000),
-                Line("Night-time economy", "Student safety and street pastors", 2_250_000),
-                Line("Rural crime", "Rural crime prevention in the Wolds", 1_600_000),
-            ),
-            {"project_summary": "Our annual plan, in preparation."},
-        ),
-    )

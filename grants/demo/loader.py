@@ -19,7 +19,7 @@ from grants.demo.closed_rounds import (
 )
 from grants.demo.commissioning import book_victim_first
 from grants.demo.csp import book_csp_funding
-from grants.demo.current_rounds import PREVENTION_OPEN, csp_plans
+from grants.demo.current_rounds import PREVENTION_OPEN
 from grants.demo.eligibility import add_eligibility_questions
 from grants.demo.organisations import add_organisations
 from grants.demo.people import DEMO_PASSWORD, add_people
@@ -108,8 +108,7 @@ def _add_everything(now: dt.datetime) -> list[str]:
         cast,
         serious_violence_assessment(moderated),
     )
-    csp = csp_plans(rounds.csp.financial_year)
-    book_applications(timeline, rounds.csp, csp, organisations, cast)
+    # Allocations, plan rounds and awards of last year and this one.
     book_csp_funding(timeline, rounds.csp, organisations, cast)
     book_victim_first(timeline, rounds.victim_first, organisations["catch22"], cast)
     book_safer_streets(timeline, rounds.safer_streets, cast)

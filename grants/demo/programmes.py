@@ -128,7 +128,7 @@ def add_programmes(priorities: dict[str, Priority], now: dt.datetime) -> DemoRou
         prevention_assessing=_small_grants_round(prevention, today, current_fy),
         prevention_moderated=_serious_violence_round(prevention, today, current_fy),
         people_zones=_people_zones_round(prevention),
-        csp=_csp_round(csp, today, current_fy),
+        csp=_csp_round(csp, current_fy),
         safer_streets=safer_streets,
         victim_first=victim_first,
     )
@@ -237,21 +237,31 @@ def _people_zones_round(programme: Programme) -> Round:
     )
 
 
-def _csp_round(programme: Programme, today: dt.date, year: int) -> Round:
+def csp_plan_round(programme: Programme, year: int, name: str) -> Round:
+    """A year's CSP plan round, run before the year begins: published the day the Commissioner
+    confirms the year's allocations (10 February), open from 17 February to 14 March, so the
+    plans are decided by the end of March and their awards start on 1 April."""
+    opens_at = london(dt.date(year, 2, 17), 9)
     return Round(
         programme=programme,
-        name=f"CSP annual plans {financial_year_label(year)}",
+        name=name,
         reference_prefix="CSP",
         financial_year=year,
-        opens_at=london(today - dt.timedelta(weeks=4), 9),
+        opens_at=opens_at,
         # Published a week before it opened.
-        published_at=(london(today - dt.timedelta(weeks=4), 9)) - dt.timedelta(days=7),
-        closes_at=london(today + dt.timedelta(weeks=4), 17),
-        budget_pence=50_000_000,
+        published_at=opens_at - dt.timedelta(days=7),
+        closes_at=london(dt.date(year, 3, 14), 17),
+        budget_pence=next(b.amount_pence for b in programme.budgets if b.financial_year == year),
         min_award_pence=1_000_000,
-        max_award_pence=15_000_000,
+        # The city's allocation is about £200,000.
+        max_award_pence=25_000_000,
         # Every CSP plan gets the full form, whatever its size.
         short_form_threshold_pence=0,
         who_can_apply="The eight Community Safety Partnerships, by invitation.",
         invitation_only=True,
     )
+
+
+def _csp_round(programme: Programme, year: int) -> Round:
+    # The current year's round ran before the year began, like every year's.
+    return csp_plan_round(programme, year, f"CSP annual plans {financial_year_label(year)}")

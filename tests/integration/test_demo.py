@@ -49,6 +49,7 @@ from grants.services.assessment import CHECKS, mean_percent, moderation, ranking
 from grants.services.programmes import open_rounds_summary
 from grants.services.threesixty import recipient_identifier
 from tests.conftest import post_form
+from workflows import engine
 from workflows.registry import BY_NAME
 
 SIGN_IN_LINE = re.compile(
@@ -169,6 +170,16 @@ def test_programmes_budgets_and_rounds(app, ctx):
     csp_round = round_named("CSP annual plans")
     assert csp_round.invitation_only and csp_round not in open_rounds_summary()
     assert csp_round.financial_year == open_round.financial_year
+    # The current year's CSP plan round ran before the year began, as every year's does: open
+    # from mid-February to mid-March once the allocations were confirmed, decided by April.
+    year_began = dt.datetime(csp_round.financial_year, 4, 1, tzinfo=LONDON)
+    assert csp_round.published_at < csp_round.opens_at < csp_round.closes_at < year_began
+    assert csp_round.opens_at.astimezone(LONDON) == dt.datetime(
+        csp_round.financial_year, 2, 17, 9, tzinfo=LONDON
+    )
+    assert csp_round.closes_at.astimezone(LONDON) == dt.datetime(
+        csp_round.financial_year, 3, 14, 17, tzinfo=LONDON
+    )
     people_zones = round_named("People Zones")
     assert people_zones.opens_at == dt.datetime(2024, 9, 30, 8, tzinfo=dt.UTC)  # 9am BST
     assert people_zones.closes_at == dt.datetime(2024, 10, 28, 17, tzinfo=dt.UTC)  # 5pm GMT
@@ -188,7 +199,11 @@ def test_applications_in_every_state_and_the_historic_round(app, ctx):
     }
     for application in applications:
         assert application.amount_requested_pence == application.budget_total_pence > 0
-        if application.status is ApplicationStatus.DRAFT:
+        sent_back = application.status is ApplicationStatus.DRAFT and application.reference
+        if sent_back:
+            # A draft again, under the reference it was sent in with: sent back for changes.
+            assert last_move(application).action == "request_changes"
+        if application.status is ApplicationStatus.DRAFT and not sent_back:
             assert application.reference is None and application.submitted_at is None
         else:
             assert REFERENCE.match(application.reference or "")
@@ -206,6 +221,15 @@ def test_applications_in_every_state_and_the_historic_round(app, ctx):
 
 def applications_in(round_: Round) -> list[Application]:
     return list(db.session.scalars(select(Application).where(Application.round_id == round_.id)))
+
+
+def last_move(application: Application) -> AuditEvent:
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "application", AuditEvent.object_id == application.id)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).one()
 
 
 def scorers(application: Application) -> set[int]:
@@ -297,6 +321,19 @@ def test_current_rounds_follow_the_date_of_loading(app, ctx):
         closed = round_named(earlier)
         assert closed.financial_year == 2030 and closed.name.endswith("2030/31")
         assert closed.closes_at < dt.datetime(2030, 4, 20, 10, tzinfo=dt.UTC)
+    # The CSP plan round ran before the year; its awards started on 1 April, and by the 20th
+    # only the first quarter's instalment has been released and paid.
+    csp_round = round_named("CSP annual plans")
+    assert csp_round.financial_year == 2030 and csp_round.name.endswith("2030/31")
+    assert csp_round.closes_at < dt.datetime(2030, 4, 1, tzinfo=LONDON)
+    csp_awards = db.session.scalars(
+        select(Award).join(Application).where(Application.round_id == csp_round.id)
+    ).all()
+    assert len(csp_awards) == 6 and all(a.status is AwardStatus.ACTIVE for a in csp_awards)
+    for award in csp_awards:
+        paid = [p.due_date for p in award.payments if p.status is PaymentStatus.PAID]
+        assert paid == [dt.date(2030, 4, 1)]
+        assert all(r.status is ReturnStatus.SCHEDULED for r in award.returns)
     assert reconcile() == []
 
 
@@ -419,7 +456,9 @@ def test_awards_payments_and_returns(app, ctx):
             application = db.session.get(Application, award.application_id)
             assert award.reference == f"{application.reference}-A"
         committed = [p for p in award.payments if p.status in COMMITTED]
-        assert sum(p.amount_pence for p in award.payments) <= award.amount_pence
+        # A cancelled instalment (a CSP's, clawed back) holds none of the award.
+        holding = [p for p in award.payments if p.status is not PaymentStatus.CANCELLED]
+        assert sum(p.amount_pence for p in holding) <= award.amount_pence
         for year in award.years:
             in_year = [p for p in committed if p.financial_year == year.financial_year]
             assert sum(p.amount_pence for p in in_year) <= year.amount_pence
@@ -498,7 +537,7 @@ def test_victim_first_and_safer_streets(app, ctx):
 
 def test_csp_allocations_plans_and_underspend(app, ctx):
     # Imported here: this test alone reads the CSP tables.
-    from grants.models.csp import CspAllocation, CspAllocationStatus, CspUnderspend
+    from grants.models.csp import CspAllocation, CspAllocationStatus, CspInvitation, CspUnderspend
     from grants.models.csp import UnderspendStatus as Underspend
 
     load_demo()
@@ -522,21 +561,107 @@ def test_csp_allocations_plans_and_underspend(app, ctx):
         select(Award).where(Award.programme_id == csp_programme.id).order_by(Award.reference)
     ).all()
     assert awards and all(a.status is AwardStatus.ACTIVE for a in awards)
+    today = utcnow().astimezone(LONDON).date()
     for award in awards:
         (year,) = award.years
         assert year.amount_pence <= allocated[(award.organisation_id, year.financial_year)]
         reported = [r for r in award.returns if r.status is ReturnStatus.ACCEPTED]
-        assert len(reported) == 4
+        if year.financial_year < this_year:
+            assert len(reported) == 4
+        else:
+            # This year's, quarter by quarter: accepted the day after they fall due.
+            assert {r.status for r in award.returns if r.due_date < today} <= {
+                ReturnStatus.ACCEPTED
+            }
+            assert {r.status for r in award.returns if r.period_end >= today} <= {
+                ReturnStatus.SCHEDULED
+            }
         # Each signed off by the partnership's responsible officer, with their role.
         assert all(r.signed_off_by and r.signed_off_role for r in reported)
+    last_years = {a.id for a in awards if a.years[0].financial_year == this_year - 1}
+    assert len(last_years) == 8
+
+    # This year's plans: all eight partnerships invited, six plans approved and awarded, one
+    # sent back for changes (a draft under its reference), one partnership with no plan yet.
+    plans = applications_in(round_named("CSP annual plans"))
+    assert sorted(a.status.value for a in plans) == ["approved"] * 6 + ["draft"]
+    assert {a.application_id for a in awards if a.id not in last_years} == {
+        a.id for a in plans if a.status is ApplicationStatus.APPROVED
+    }
+    (sent_back,) = [a for a in plans if a.status is ApplicationStatus.DRAFT]
+    asked = last_move(sent_back)
+    assert sent_back.reference and asked.action == "request_changes"
+    assert asked.actor_role == StaffRole.COMMISSIONING_OFFICER.value and asked.reason
+    invited = db.session.scalars(
+        select(CspInvitation.organisation_id).where(
+            CspInvitation.round_id == round_named("CSP annual plans").id
+        )
+    ).all()
+    assert len(set(invited)) == 8
+    assert len(set(invited) - {a.organisation_id for a in plans}) == 1
 
     underspends = db.session.scalars(select(CspUnderspend).order_by(CspUnderspend.id)).all()
-    decided, waiting = underspends
-    assert (decided.status, decided.decision) == (Underspend.DECIDED, "roll_over")
-    assert decided.decision_pence == 1_800_000 <= decided.forecast_unspent_pence
+    by_decision = {flag.decision: flag for flag in underspends}
+    assert len(underspends) == len(by_decision) == 3
+    rolled, clawed, waiting = (by_decision[d] for d in ("roll_over", "claw_back", None))
+    assert rolled.status is clawed.status is Underspend.DECIDED
+    assert rolled.decision_pence == 1_800_000 <= rolled.forecast_unspent_pence
+    assert 0 < clawed.decision_pence <= clawed.forecast_unspent_pence
     assert waiting.status is Underspend.FLAGGED and waiting.decision is None
     for flag in underspends:
         assert flag.forecast_unspent_pence > flag.threshold_pence == 1_500_000
-        assert flag.award_id in {a.id for a in awards}
+        assert flag.award_id in last_years
         # Flagged in last year's history, not when the demo was loaded.
         assert flag.created_at < dt.datetime(this_year, 4, 1, tzinfo=dt.UTC)
+
+
+def test_a_csp_claw_back_cancels_the_instalment_not_yet_paid(app, ctx):
+    """Last year Harborough's second-quarter forecast left more than the threshold unspent;
+    the Commissioner clawed back its fourth quarter's instalment, before it was released, so
+    the instalment was cancelled and the third became the final payment."""
+    from grants.models.csp import CspUnderspend
+
+    load_demo()
+    flag = db.session.scalars(
+        select(CspUnderspend).where(CspUnderspend.decision == "claw_back")
+    ).one()
+    award = db.session.get(Award, flag.award_id)
+    assert award.organisation.name == "Harborough Community Safety Partnership"
+    flagged_on = db.session.get(MonitoringReturn, flag.return_id)
+    assert flagged_on.period_start == dt.date(flag.financial_year, 7, 1)  # the second quarter
+    assert flag.forecast_unspent_pence > flag.threshold_pence
+
+    *paid, last = sorted(award.payments, key=lambda p: p.due_date)
+    assert [p.status for p in paid] == [PaymentStatus.PAID] * 3
+    assert last.status is PaymentStatus.CANCELLED and last.approved_by_id is None
+    assert flag.decision_pence == last.amount_pence
+    # Decided before the instalment would have been released, a week before its quarter.
+    released = dt.datetime.combine(last.due_date - dt.timedelta(days=7), dt.time(11), LONDON)
+    assert flag.decided_at < released
+    # The year is lowered by exactly the instalment, and what was paid is the whole award.
+    (year,) = award.years
+    assert year.amount_pence == award.amount_pence == flag.funded_pence - flag.decision_pence
+    assert sum(p.amount_pence for p in paid) == award.amount_pence
+    assert [p.is_final for p in (*paid, last)] == [False, False, True, False]
+
+    # The decision and the money it moved, together, by the decision maker, on the ledger.
+    moves = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.occurred_at == flag.decided_at, AuditEvent.action != "create")
+        .order_by(AuditEvent.seq)
+    ).all()
+    assert [(e.object_type, e.object_id, e.action) for e in moves] == [
+        ("underspend", flag.id, "claw_back"),
+        ("payment", last.id, "cancel"),
+        ("award", award.id, "reduce"),
+    ]
+    assert {e.actor_role for e in moves} == {StaffRole.DECISION_MAKER.value}
+    assert reconcile() == []
+
+    # Its year is over and every return is in, so the officer can close it: the cancelled
+    # instalment is not waited for.
+    assert all(r.status is ReturnStatus.ACCEPTED for r in award.returns)
+    officer = db.session.scalars(select(User).where(User.email == "officer@opcc.example.org")).one()
+    engine.fire(officer, award, "close")
+    assert award.status is AwardStatus.CLOSED
+    assert reconcile() == []
