@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from grants.demo.application_forms import store_pdf
-from grants.demo.dates import london, london_date
+from grants.demo.dates import london
 from grants.demo.people import Cast
 from grants.demo.timeline import Timeline
 from grants.models import Contract, Organisation, Procurement, Programme
@@ -314,14 +314,15 @@ def _book_current_returns(
     """Financial quarters from April 2024, every one of the term scheduled when the service
     started (as starting it does): rated while long past, the latest two waiting on the officer
     and on Catch22, the rest still scheduled."""
-    today = london_date(timeline.now)
     periods = [
         (dt.date(year, month, 1), _quarter_end(year, month))
         for year in (2024, 2025, 2026)
         for month in (4, 7, 10)
     ] + [(dt.date(year, 1, 1), dt.date(year, 3, 31)) for year in (2025, 2026, 2027)]
     periods.sort()
-    ended = [p for p in periods if p[1] < today]
+    # A quarter's return opens at 06:00 the day after it ends: loaded before then (just after
+    # midnight, say), the quarter just gone still counts as running.
+    ended = [p for p in periods if london(p[1] + dt.timedelta(days=1), 6) <= timeline.now]
     for n, period in enumerate(periods):
         if period not in ended:
             stage = "scheduled"

@@ -337,6 +337,14 @@ def test_current_rounds_follow_the_date_of_loading(app, ctx):
     assert reconcile() == []
 
 
+def test_loading_just_after_midnight_on_1_april_books_nothing_in_the_future(app, ctx):
+    """Quarters end at midnight but their returns open at 06:00: a load in between must not book
+    the opening of the quarter just gone (it would be a move after "now")."""
+    load_demo(now=dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC))  # 00:30 BST on 1 April
+    assert reconcile() == []
+    assert verify_ledger().ok
+
+
 def test_history_before_now_is_refused(app, ctx):
     # The fixed history (People Zones awards to November 2025) cannot be told as past before it.
     with pytest.raises(ValueError, match="after"):
