@@ -169,8 +169,8 @@ def write_the_plan(page: Page, year: int) -> None:
     save_section(page)
     expect_status(page, "Your plan", "Completed")
 
-    # The section's page is the budget page the grant application uses too.
-    open_section(page, "Actions and their budget", heading="Budget")
+    # The budget page the grant application uses too, headed as the task list names it.
+    open_section(page, "Actions and their budget")
     button = "Add a budget line"
     for action, amount in ACTIONS.items():
         page.get_by_role("button", name=button).click()
