@@ -15,7 +15,9 @@ One untimed upload each way comes first (the store's first write allocates its v
 the rounds, each timing three uploads in turn (the order rotating): raw boto3, the app's S3
 store's put on its own (where the upload path ends, without the request around it), and the
 whole upload path. The ratios are of median times, so one slow run on a busy machine does not
-decide them. Everything uploaded is deleted at the end.
+decide them; the load average is printed beside them. Everything uploaded is deleted at the end.
+The output names the application's request class: with grants.services.documents.UploadRequest
+the file goes to the store in parts while the request is still arriving.
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ with app.app_context():
     db.session.add_all([organisation, user, owner])
     db.session.commit()
 server = make_server("127.0.0.1", int(os.environ["BENCH_PORT"]), app, threaded=True)
-print("ready", flush=True)
+print("ready", app.request_class.__name__, flush=True)
 server.serve_forever()
 """
 
@@ -234,7 +236,8 @@ class AppServer:
             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
         assert self.process.stdout is not None
-        assert self.process.stdout.readline().strip() == "ready"
+        ready, self.request_class = self.process.stdout.readline().split()
+        assert ready == "ready"
         self.base = f"http://127.0.0.1:{port}"
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
@@ -283,6 +286,7 @@ def main() -> None:
     parser.add_argument("--megabytes", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as folder:
         root = Path(folder)
         path = root / "big-evidence.pdf"
@@ -313,6 +317,10 @@ def main() -> None:
             remove_uploads(root / "bench.sqlite")
     raw, store, app = (statistics.median(timed[name]) for name in ("raw", "store", "app"))
     print(f"file                          : {megabytes:8.1f} MiB, {args.rounds} rounds")
+    print(f"the app's request class       : {server.request_class}")
+    # Other work on the machine slows the three ways unevenly: say how busy it was.
+    print(f"load average (1 min)          : {load_at_start:8.2f} at the start, "
+          f"{os.getloadavg()[0]:.2f} at the end")  # fmt: skip
     for label, name, median in (
         ("raw boto3 upload_fileobj", "raw", raw),
         ("the app's S3 store alone", "store", store),

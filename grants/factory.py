@@ -38,6 +38,11 @@ def create_app(
         static_url_path="/assets",
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    # Uploaded files go to the document store while the request is still arriving (the form
+    # is parsed by the CSRF check before any view runs, so this is the one place to catch them).
+    from grants.services.documents import UploadRequest
+
+    app.request_class = UploadRequest
     app.config.update(load_config(instance_path, env))
     if overrides:
         app.config.update(overrides)

@@ -2,10 +2,12 @@
 
 Small objects go up in one PUT carrying their SHA-256. Large ones go up as a multipart upload
 with parts sent side by side: S3 has no whole-object SHA-256 for multipart uploads (only CRCs
-can be "full object"), so every part carries its own SHA-256, which the store checks, and the
-whole file is hashed again while the parts go up: the upload is completed only if that matches
-the SHA-256 the caller recorded. Both paths write once (``IfNoneMatch``), and a multipart upload
-that fails for any reason is aborted.
+can be "full object"), so every part carries its own SHA-256, which the store checks. ``put``
+hashes the whole file again while the parts go up: the upload is completed only if that matches
+the SHA-256 the caller recorded. ``begin_parts`` starts an upload whose parts are sent as they
+become available (storage.incoming sends an upload's parts while its request still arrives,
+each with the SHA-256 of the bytes as they arrived). Both paths write once (``IfNoneMatch``),
+and a multipart upload that fails for any reason is aborted.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -67,7 +69,7 @@ def make_client(
         # count only the retries (one attempt more than asked for).
         retries={"total_max_attempts": max_attempts, "mode": "standard"},
     )
-    return boto3.client(
+    client = boto3.client(
         "s3",
         endpoint_url=endpoint_url,
         aws_access_key_id=access_key_id,
@@ -75,6 +77,25 @@ def make_client(
         region_name=region,
         config=config,
     )
+    _sign_uploads_by_their_checksum(client)
+    return client
+
+
+def _sign_uploads_by_their_checksum(client: Any) -> None:
+    """An upload (PutObject, UploadPart) here carries its SHA-256 in the x-amz-checksum-sha256
+    header, which is signed and which the store checks against the body. Over https botocore
+    then leaves the body out of the signature; over plain http it hashes every body a second
+    time only to sign it. Do for those uploads over http what is done over https; every other
+    request, and any upload without that checksum, is signed as before."""
+    config = client.meta.config
+    unsigned = config.merge(Config(s3={**(config.s3 or {}), "payload_signing_enabled": False}))
+
+    def sign_by_checksum(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if "x-amz-checksum-sha256" in params.get("headers", {}):
+            context["client_config"] = unsigned  # the signer reads this request's copy
+
+    for operation in ("PutObject", "UploadPart"):
+        client.meta.events.register(f"before-call.s3.{operation}", sign_by_checksum)
 
 
 class S3DocumentStore:
@@ -98,18 +119,27 @@ class S3DocumentStore:
     def put(
         self, key: str, data: BinaryIO, *, size: int, sha256_hex: str, content_type: str
     ) -> None:
-        try:
+        with _storage_errors(key):
             if size > self.multipart_threshold:
                 self._put_multipart(key, data, size, sha256_hex, content_type)
             else:
                 self._put_single(key, data, size, sha256_hex, content_type)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            if code in {"PreconditionFailed", "ConditionalRequestConflict"}:
-                raise ObjectExists(key) from exc
-            raise StorageError(f"the document store refused the upload ({code})") from exc
-        except BotoCoreError as exc:
-            raise StorageError(f"the document store could not be reached ({exc})") from exc
+
+    def begin_parts(
+        self, key: str, content_type: str, *, sha256_hex: str | None = None
+    ) -> MultipartUpload:
+        """Start a multipart upload of ``key``, to send its parts as they become available."""
+        with _storage_errors(key):
+            upload_id = self.client.create_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                ContentType=content_type,
+                ChecksumAlgorithm="SHA256",
+                # The object's own checksum is a SHA-256 of its parts' SHA-256s: keep the
+                # file's own with it, when it is known before the first part goes up.
+                **({"Metadata": {"sha256": sha256_hex}} if sha256_hex else {}),
+            )["UploadId"]
+        return MultipartUpload(self, key, upload_id)
 
     def _put_single(
         self, key: str, data: BinaryIO, size: int, sha256_hex: str, content_type: str
@@ -127,72 +157,30 @@ class S3DocumentStore:
     def _put_multipart(
         self, key: str, data: BinaryIO, size: int, sha256_hex: str, content_type: str
     ) -> None:
+        """Send the parts side by side, each read from the file as it goes (no part is held
+        in memory), while this thread hashes the whole file in order: the upload is completed
+        only if that matches ``sha256_hex``."""
         with ExitStack() as cleanup:
             fd, start = _file_descriptor(data, size, cleanup)
-            upload_id = self.client.create_multipart_upload(
-                Bucket=self.bucket,
-                Key=key,
-                ContentType=content_type,
-                ChecksumAlgorithm="SHA256",
-                # The object's own checksum is a SHA-256 of its parts' SHA-256s: keep the
-                # file's own with it, for anyone checking the object against the database.
-                Metadata={"sha256": sha256_hex},
-            )["UploadId"]
+            upload = self.begin_parts(key, content_type, sha256_hex=sha256_hex)
             try:
-                parts = self._upload_parts(key, upload_id, fd, start, size, sha256_hex)
-                self.client.complete_multipart_upload(
-                    Bucket=self.bucket,
-                    Key=key,
-                    UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},
-                    # Write once here too: the store refuses to complete over an existing key.
-                    IfNoneMatch="*",
-                )
-            except BaseException:
-                self._abort(key, upload_id)
-                raise
-
-    def _upload_parts(
-        self, key: str, upload_id: str, fd: int, start: int, size: int, sha256_hex: str
-    ) -> list[dict[str, Any]]:
-        """Send the parts side by side, each read from the file as it goes (no part is held
-        in memory), while this thread hashes the whole file in order. Any failure cancels the
-        parts not yet started; the whole file must match ``sha256_hex`` before it completes."""
-        failed = threading.Event()
-
-        def note_failure(future: Future[dict[str, Any]]) -> None:
-            if not future.cancelled() and future.exception() is not None:
-                failed.set()
-
-        with ThreadPoolExecutor(self.part_concurrency, thread_name_prefix="s3-part") as pool:
-            sent = []
-            for number, offset in enumerate(range(0, size, self.part_size), start=1):
-                part = _Window(fd, start + offset, min(self.part_size, size - offset))
-                future = pool.submit(self._upload_part, key, upload_id, number, part)
-                future.add_done_callback(note_failure)
-                sent.append(future)
-            try:
-                whole = _sha256(_Window(fd, start, size), stop=failed)
-                if not failed.is_set() and whole != sha256_hex:
+                for offset in range(0, size, self.part_size):
+                    upload.send(fd, start + offset, min(self.part_size, size - offset))
+                whole = _sha256(_Window(fd, start, size), stop=upload.failing)
+                if not upload.failing.is_set() and whole != sha256_hex:
                     raise StorageError(
                         "the document store refused the upload (BadDigest: the file no "
                         "longer matches its SHA-256)"
                     )
-                wait(sent, return_when=FIRST_EXCEPTION)
+                upload.complete()
             except BaseException:
-                pool.shutdown(cancel_futures=True)
+                upload.abort()
                 raise
-            # wait() can return before the failed part's callback has run: ask the parts.
-            failures = [f.exception() for f in sent if f.done() and not f.cancelled()]
-            if any(failures):
-                pool.shutdown(cancel_futures=True)
-        for future in sent:
-            if not future.cancelled() and (failure := future.exception()) is not None:
-                raise failure
-        return [future.result() for future in sent]
 
-    def _upload_part(self, key: str, upload_id: str, number: int, part: _Window) -> dict[str, Any]:
-        checksum = _base64(bytes.fromhex(_sha256(part)))
+    def _upload_part(
+        self, key: str, upload_id: str, number: int, part: _Window, sha256: bytes | None
+    ) -> dict[str, Any]:
+        checksum = _base64(sha256 or bytes.fromhex(_sha256(part)))
         part.seek(0)
         response = self.client.upload_part(
             Bucket=self.bucket,
@@ -256,6 +244,84 @@ class S3DocumentStore:
             },
             ExpiresIn=seconds,
         )
+
+
+class MultipartUpload:
+    """One multipart upload: parts go up side by side (``part_concurrency`` at a time) as they
+    are handed over, each read from its file as it is sent, so none is held in memory. The
+    first failure stops it: later parts are not sent, those not yet started are cancelled, and
+    it is aborted. Completed at most once, with ``If-None-Match: *`` (write once)."""
+
+    def __init__(self, store: S3DocumentStore, key: str, upload_id: str) -> None:
+        self.key = key
+        self._store, self._upload_id = store, upload_id
+        self._pool = ThreadPoolExecutor(store.part_concurrency, thread_name_prefix="s3-part")
+        self._parts: list[Future[dict[str, Any]]] = []
+        self.failing = threading.Event()  # a part failed, or the upload was aborted
+        self._open = True
+
+    def send(self, fd: int, start: int, length: int, sha256: bytes | None = None) -> None:
+        if self.failing.is_set():
+            return  # complete() reports the failure; abort() cleans up
+        number = len(self._parts) + 1
+        part = _Window(fd, start, length)
+        future = self._pool.submit(
+            self._store._upload_part, self.key, self._upload_id, number, part, sha256
+        )
+        future.add_done_callback(self._note_failure)
+        self._parts.append(future)
+
+    def _note_failure(self, future: Future[dict[str, Any]]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            self.failing.set()
+
+    def complete(self) -> None:
+        try:
+            if not self._open:
+                raise StorageError(f"the upload of {self.key!r} was aborted")
+            with _storage_errors(self.key):
+                wait(self._parts, return_when=FIRST_EXCEPTION)
+                # wait() can return before the failed part's callback has run: ask the parts.
+                for future in self._parts:
+                    if future.done() and (failure := future.exception()) is not None:
+                        raise failure
+                self._store.client.complete_multipart_upload(
+                    Bucket=self._store.bucket,
+                    Key=self.key,
+                    UploadId=self._upload_id,
+                    MultipartUpload={"Parts": [future.result() for future in self._parts]},
+                    # Write once here too: the store refuses to complete over an existing key.
+                    IfNoneMatch="*",
+                )
+        except BaseException:
+            self.abort()
+            raise
+        self._open = False
+        self._pool.shutdown()
+
+    def abort(self) -> None:
+        """Cancel the parts not started, wait for those in flight (one landing after the abort
+        would be kept), then abort; only once, and never after completing."""
+        if not self._open:
+            return
+        self._open = False
+        self.failing.set()
+        self._pool.shutdown(cancel_futures=True)
+        self._store._abort(self.key, self._upload_id)
+
+
+@contextmanager
+def _storage_errors(key: str) -> Iterator[None]:
+    """boto3's errors as the store's own: a key that exists, a refusal, or no answer."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code in {"PreconditionFailed", "ConditionalRequestConflict"}:
+            raise ObjectExists(key) from exc
+        raise StorageError(f"the document store refused the upload ({code})") from exc
+    except BotoCoreError as exc:
+        raise StorageError(f"the document store could not be reached ({exc})") from exc
 
 
 def _base64(digest: bytes) -> str:

@@ -1,27 +1,30 @@
 """The one upload path every journey uses, and downloads that check the policy first.
 
-An upload is read in chunks, never whole into memory: from the temporary file werkzeug already
-spooled it to, or copied to one first when the stream cannot be read twice. While it is read its
-size is checked and its SHA-256 computed; its type is decided by content; the bytes are written
-to the store under a random key before the database row is committed, and removed again if the
-commit fails, so the database never points at a missing object. With a virus scanner
+An upload is received into a ``storage.incoming.IncomingFile``: a local temporary file (never
+the whole upload in memory) while its size is counted and its SHA-256 computed. In a request,
+``UploadRequest`` has werkzeug write a multipart form's file straight into one, and for a
+signed-in user a large file goes to the store part by part while the rest of the request is
+still arriving; any other stream is copied into one here, in chunks, refused as soon as it
+passes the size limit. Once the whole file is in, its size is checked and its type decided by
+content; only then is it kept: the parts already sent are completed (or the whole file put) under
+its random key, before the database row is committed, and removed again if the commit fails, so
+the database never points at a missing object. A file refused for any reason, or whose request
+ends without it being kept, is never completed: its parts are aborted. With a virus scanner
 configured the row starts "pending" and its scan is recorded in the outbox in the same
 transaction (see grants.services.scanning); nothing downloads it until the scan says clean.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
-from flask import current_app
+from flask import Request, current_app, session
 
 from grants.extensions import db
 from grants.jobs.outbox import note_pending
@@ -30,10 +33,10 @@ from grants.policy import visible_documents
 from grants.services import scanning
 from grants.services.errors import NotFound, ServiceError
 from storage.base import DocumentStore, StorageError
+from storage.incoming import IncomingFile
 from storage.sniff import ALL_TYPES, FileType, Unrecognised, sniff
 
 CHUNK = 1024 * 1024
-IN_MEMORY = 1024 * 1024
 DEFAULT_TYPES = ("pdf", "docx", "xlsx", "odt", "ods", "png", "jpeg", "csv")
 NOT_SAVED = "The file could not be saved. Nothing was saved. Try again"
 # Only a clean file, or one uploaded while no scanner was configured, is ever handed out.
@@ -67,6 +70,59 @@ def _type_names(codes: Iterable[str]) -> str:
     return ", ".join(labels[:-1]) + (" or " if len(labels) > 1 else "") + labels[-1]
 
 
+def upload_limit(max_bytes: int | None = None) -> int:
+    """The largest file accepted: ``UPLOAD_MAX_BYTES``, or a lower ``max_bytes``, and never more
+    than the virus scanner takes (a file it refuses could never be shown to be clean)."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    if max_bytes is not None:
+        limit = min(limit, max_bytes)
+    scannable = scanning.largest_scannable()
+    return limit if scannable is None else min(limit, scannable)
+
+
+def receive(*, limit: int | None = None, send_early: bool = True) -> IncomingFile:
+    """A file to receive an upload into, under a new random key (see ``storage.incoming``).
+    With ``send_early`` a large one goes to the store in parts while it arrives, until it
+    passes ``limit`` (by default ``upload_limit()``)."""
+    key = f"documents/{secrets.token_hex(2)}/{secrets.token_hex(16)}"
+    return IncomingFile(store(), key, limit=limit or upload_limit(), send_early=send_early)
+
+
+class UploadRequest(Request):
+    """The application's request: a file in a multipart form is received into an IncomingFile
+    instead of werkzeug's temporary file, so the upload path neither copies nor reads it again.
+
+    The form is parsed before the view runs (the CSRF check reads it), so the file starts
+    going to the store before anyone has decided to keep it: it stays an unfinished multipart
+    upload until ``upload`` completes it, and every file this request received and did not
+    keep is aborted when the request ends (``close``), whatever happened."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        # Only a signed-in user's file goes to the store early: nobody else can make the store
+        # hold even an unfinished upload. The view still checks who may upload what.
+        incoming = receive(send_early=session.get("user_id") is not None)
+        self._incoming_files.append(incoming)
+        return incoming  # type: ignore[return-value]  (a binary file)
+
+    @property
+    def _incoming_files(self) -> list[IncomingFile]:
+        return self.__dict__.setdefault("_incoming", [])
+
+    def close(self) -> None:
+        # Includes a file whose form failed to parse part-way, which werkzeug never lists.
+        try:
+            super().close()
+        finally:
+            for incoming in self._incoming_files:
+                incoming.close()
+
+
 def upload(
     actor: User,
     stream: BinaryIO,
@@ -82,31 +138,28 @@ def upload(
     replaces: Document | None = None,
 ) -> Document:
     allowed = tuple(allowed)
-    limit = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
-    scannable = scanning.largest_scannable()
-    if scannable is not None:
-        limit = min(limit, scannable)  # a file the scanner refuses could never be downloaded
+    limit = upload_limit(max_bytes)
+    scanned = scanning.largest_scannable() is not None
     with ExitStack() as cleanup:
-        if _seekable(stream):
-            # Already on disk or in memory (werkzeug spools uploads): read it where it is.
-            source = stream
-            size, digest = _measure(source, limit, copy_to=None)
-        else:
-            source = cleanup.enter_context(tempfile.SpooledTemporaryFile(max_size=IN_MEMORY))
-            size, digest = _measure(stream, limit, copy_to=source)
+        # From UploadRequest the file has been measured and hashed, and maybe partly sent.
+        incoming = stream if isinstance(stream, IncomingFile) else _received(stream, limit)
+        cleanup.callback(incoming.close)  # aborts whatever was sent unless it is saved
+        incoming.finish()
+        size, digest = incoming.size, incoming.sha256_hex
+        if size > limit:
+            raise ServiceError(_too_large(limit))
         try:
-            kind = sniff(source, size)
+            kind = sniff(incoming, size)  # type: ignore[arg-type]  (a binary file)
         except Unrecognised as refusal:
             raise ServiceError(str(refusal)) from refusal
         if kind.code not in allowed:
             raise ServiceError(f"The selected file must be a {_type_names(allowed)}")
-        key = f"documents/{secrets.token_hex(2)}/{secrets.token_hex(16)}"
-        source.seek(0)
         try:
-            store().put(key, source, size=size, sha256_hex=digest, content_type=kind.mime)
+            incoming.save(content_type=kind.mime)
         except StorageError as failure:
             current_app.logger.warning("document store refused an upload: %s", failure)
             raise ServiceError(NOT_SAVED) from failure
+        key = incoming.key
     document = Document(
         storage_key=key,
         organisation_id=organisation_id,
@@ -120,7 +173,7 @@ def upload(
         content_type=kind.mime,
         size_bytes=size,
         sha256=digest,
-        scan_status=ScanStatus.PENDING if scannable is not None else ScanStatus.NOT_SCANNED,
+        scan_status=ScanStatus.PENDING if scanned else ScanStatus.NOT_SCANNED,
         lineage_id=(replaces.lineage_id or replaces.id) if replaces else None,
         version=(replaces.version + 1) if replaces else 1,
     )
@@ -139,27 +192,23 @@ def upload(
     return document
 
 
-def _seekable(stream: BinaryIO) -> bool:
+def _received(stream: BinaryIO, limit: int) -> IncomingFile:
+    """A stream that did not come in through UploadRequest, copied into an IncomingFile in
+    chunks (sent to the store early as well) and refused as soon as it passes ``limit``."""
+    incoming = receive(limit=limit)
     try:
-        return bool(stream.seekable()) and stream.tell() == 0
-    except (AttributeError, OSError, ValueError):
-        return False
+        while chunk := stream.read(CHUNK):
+            incoming.write(chunk)
+            if incoming.size > limit:
+                raise ServiceError(_too_large(limit))
+    except BaseException:
+        incoming.close()
+        raise
+    return incoming
 
 
-def _measure(stream: BinaryIO, limit: int, copy_to: BinaryIO | None) -> tuple[int, str]:
-    """Read the upload once in chunks: its size (refused past ``limit`` as soon as it gets
-    there) and its SHA-256, copying it on the way when it cannot be read twice."""
-    digest, size = hashlib.sha256(), 0
-    while chunk := stream.read(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise ServiceError(
-                f"The selected file must be smaller than {limit // (1024 * 1024)} MB"
-            )
-        digest.update(chunk)
-        if copy_to is not None:
-            copy_to.write(chunk)
-    return size, digest.hexdigest()
+def _too_large(limit: int) -> str:
+    return f"The selected file must be smaller than {limit // (1024 * 1024)} MB"
 
 
 def _with_true_extension(name: str, kind: FileType) -> str:

@@ -12,9 +12,16 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import Document, MembershipRole, ScanStatus
+from grants.services.documents import UploadRequest
 from tests.conftest import csrf_token, make_member, make_organisation, sign_in_as
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
+
+
+def test_the_application_receives_files_into_the_upload_path(app):
+    """Its requests are UploadRequests, whose files arrive straight into the upload path's
+    IncomingFile (and so go to the store while the request is still arriving)."""
+    assert app.request_class is UploadRequest
 
 
 @pytest.fixture
@@ -93,6 +100,14 @@ def test_an_oversized_file_is_refused_while_it_streams(app, client, member):
         app.config["UPLOAD_MAX_BYTES"] = 25 * 1024 * 1024
     assert response.status_code == 400
     assert "The selected file must be smaller than" in response.text
+    assert document_count(app) == 0 and stored_objects(app) == []
+
+
+def test_a_file_sent_with_a_form_that_is_refused_is_not_kept(app, client, member):
+    sign_in_as(client, member["user"])
+    response = upload(client, member["organisation_id"], PDF, "Constitution.pdf", purpose="")
+    assert response.status_code == 400
+    assert "Select what the document is" in response.text
     assert document_count(app) == 0 and stored_objects(app) == []
 
 

@@ -384,3 +384,28 @@ def test_a_part_the_store_refuses_aborts_the_whole_upload(s3, prefix):
 def test_parts_smaller_than_s3_allows_are_refused(s3):
     with pytest.raises(ValueError, match="part_size"):
         S3DocumentStore(make_store(s3).client, s3.bucket, part_size=MIN_PART_SIZE - 1)
+
+
+def test_an_upload_is_signed_through_its_checksum_and_every_other_request_by_its_body(
+    s3, store, prefix
+):
+    # An upload's SHA-256 travels in a signed header the store checks against the body (the
+    # wrong ones are refused in the tests around this), so the body is not hashed again to be
+    # signed as well. Every other request's body is still part of its signature.
+    sent: list[tuple[str, str, bool]] = []
+
+    def note(request, **_: object) -> None:  # type: ignore[no-untyped-def]
+        operation = f"{request.method} {'part' if 'partNumber=' in request.url else ''}"
+        payload = request.headers["X-Amz-Content-SHA256"].decode()
+        sent.append((operation.strip(), payload, "x-amz-checksum-sha256" in request.headers))
+
+    store.client.meta.events.register("before-send.s3", note)
+    put(store, f"{prefix}small")
+    put(parted_store(s3, store.client), f"{prefix}large", large(1.5))
+    store.client.put_object(Bucket=store.bucket, Key=f"{prefix}plain", Body=b"no checksum")
+    unsigned = ("UNSIGNED-PAYLOAD", True)
+    assert sent[0] == ("PUT", *unsigned)
+    create, first, second, complete = sent[1:5]
+    assert create[0] == "POST" and first == second == ("PUT part", *unsigned)
+    assert complete[0] == "POST" and complete[1] not in {"UNSIGNED-PAYLOAD", create[1]}
+    assert sent[5] == ("PUT", hashlib.sha256(b"no checksum").hexdigest(), False)
