@@ -83,10 +83,20 @@ class PartnerFigures:
 
 def partner_figures(intervention: Intervention, start: dt.date, end: dt.date) -> PartnerFigures:
     figures = PartnerFigures()
+    # A claim counts in the quarter it was made, for the year of the money it claims: a late
+    # claim for last year's money is not this year's spend unless the funder allows money to
+    # move between years.
+    year = financial_year_of(start)
+    any_year = intervention.proposal.bid.allows_transfer_between_years
     for award in intervention.awards:
         for payment in award.payments:
             claimed = payment.claimed_at
-            if payment.status in SPENT and claimed and start <= _london_day(claimed) <= end:
+            if (
+                payment.status in SPENT
+                and claimed
+                and start <= _london_day(claimed) <= end
+                and (any_year or payment.financial_year == year)
+            ):
                 figures.spent_pence += payment.amount_pence
         accepted = [
             r for r in award.returns if r.status is ReturnStatus.ACCEPTED and r.period_end <= end
