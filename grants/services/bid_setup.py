@@ -36,10 +36,10 @@ from grants.models.bids import (
     InterventionYear,
     ProposalYear,
 )
-from grants.policy import ANY_STAFF, visible_organisations
-from grants.services.bids import bid_for
+from grants.policy import visible_organisations
+from grants.services.bids import bid_for, fire_and_commit, staff_only
 from grants.services.errors import NotFound, ServiceError
-from workflows.engine import available_triggers, create, fire
+from workflows.engine import available_triggers, create
 from workflows.errors import WorkflowError
 from workflows.registry import BY_NAME
 
@@ -95,7 +95,7 @@ def may_amend(user: User, bid: ExternalBid) -> bool:
 
 def programme_choices(user: User) -> list[tuple[int, str]]:
     """The office's programmes of outside funding a new bid may belong to."""
-    _staff_only(user)
+    staff_only(user)
     return [
         (programme.id, programme.name)
         for programme in db.session.scalars(
@@ -117,7 +117,7 @@ def year_choices(bid: ExternalBid | None = None) -> list[int]:
 
 def partner_choices(user: User) -> list[tuple[int, str]]:
     """Organisations that may deliver an intervention (staff see every organisation)."""
-    _staff_only(user)
+    staff_only(user)
     organisations = db.session.execute(
         visible_organisations(user)
         .with_only_columns(Organisation.id, Organisation.name)
@@ -132,7 +132,7 @@ def partner_choices(user: User) -> list[tuple[int, str]]:
 def create_bid(user: User, programme_id: int | None, details: BidDetails) -> ExternalBid:
     """A new draft bid, in an existing programme of outside funding or (``programme_id``
     None) in a new programme named after it."""
-    _staff_only(user)
+    staff_only(user)
     details = _checked_details(details)
     if programme_id is None:
         programme = Programme(
@@ -224,7 +224,7 @@ def _new_slug(title: str) -> str:
 
 
 def proposal_for(user: User, proposal_id: int) -> BidProposal:
-    _staff_only(user)
+    staff_only(user)
     proposal = db.session.scalar(
         select(BidProposal)
         .options(
@@ -333,7 +333,7 @@ def remove_intervention(
 
 
 def _intervention(user: User, intervention_id: int) -> Intervention:
-    _staff_only(user)
+    staff_only(user)
     intervention = db.session.get(Intervention, intervention_id)
     if intervention is None:
         raise NotFound
@@ -485,15 +485,4 @@ def _draft(user: User, bid_id: int) -> ExternalBid:
 def _amend(user: User, bid: ExternalBid, expected_version: int | None, change: str) -> None:
     """Record the change to the draft through the engine (which refuses it unless the bid is
     drafting and the page showed its latest version), then commit it."""
-    try:
-        fire(user, bid, "amend", expected_version=expected_version, change=change[:300])
-        db.session.commit()
-    except WorkflowError as refusal:
-        db.session.rollback()
-        raise ServiceError(refusal.message) from refusal
-
-
-def _staff_only(user: User) -> None:
-    # The office's bids are its own business: to anyone else they do not exist.
-    if not ANY_STAFF.check(user):
-        raise NotFound
+    fire_and_commit(user, bid, "amend", expected_version, change=change[:300])

@@ -72,12 +72,12 @@ class BidMove:
 
 
 def bids(user: User) -> list[ExternalBid]:
-    _staff_only(user)
+    staff_only(user)
     return list(db.session.scalars(select(ExternalBid).order_by(ExternalBid.id.desc())))
 
 
 def bid_for(user: User, bid_id: int) -> ExternalBid:
-    _staff_only(user)
+    staff_only(user)
     bid = db.session.scalar(
         select(ExternalBid)
         .options(
@@ -106,7 +106,7 @@ def bid_for(user: User, bid_id: int) -> ExternalBid:
 
 
 def intervention_for(user: User, intervention_id: int) -> Intervention:
-    _staff_only(user)
+    staff_only(user)
     intervention = db.session.get(Intervention, intervention_id)
     if intervention is None:
         raise NotFound
@@ -160,7 +160,7 @@ def move_bid(
         if problems:
             raise ServiceError(problems[0])
     payload = {"reason": reason.strip()} if reason and reason.strip() else {}
-    _fire(user, bid, trigger, expected_version, **payload)
+    fire_and_commit(user, bid, trigger, expected_version, **payload)
     return bid
 
 
@@ -185,7 +185,7 @@ def record_award(
         raise ServiceError("Enter what the funder awarded, or record the bid as unsuccessful")
     for year_id, pence in awarded.items():
         years[year_id].awarded_pence = pence
-    _fire(user, bid, "record_award", expected_version, amount_awarded_pence=total)
+    fire_and_commit(user, bid, "record_award", expected_version, amount_awarded_pence=total)
     return bid
 
 
@@ -316,7 +316,7 @@ def record_funder_variation(
 
 
 def funder_variation_for(user: User, variation_id: int) -> FunderVariation:
-    _staff_only(user)
+    staff_only(user)
     variation = db.session.get(FunderVariation, variation_id)
     if variation is None:
         raise NotFound
@@ -428,7 +428,11 @@ def _reference(intervention: Intervention) -> str:
     return f"XB{intervention.proposal.bid_id}-I{intervention.id}-{count + 1}"
 
 
-def _fire(user: User, obj: object, trigger: str, expected_version: int | None, **payload) -> None:  # type: ignore[no-untyped-def]
+def fire_and_commit(  # type: ignore[no-untyped-def]
+    user: User, obj: object, trigger: str, expected_version: int | None, **payload
+) -> None:
+    """Make a move on a bid, a return to the funder or anything of theirs, and commit it; a
+    refusal rolls back and becomes a message for the error summary."""
     try:
         fire(user, obj, trigger, expected_version=expected_version, **payload)
         db.session.commit()
@@ -437,7 +441,7 @@ def _fire(user: User, obj: object, trigger: str, expected_version: int | None, *
         raise ServiceError(refusal.message) from refusal
 
 
-def _staff_only(user: User) -> None:
+def staff_only(user: User) -> None:
     # The office's bids are its own business: to anyone else they do not exist.
     if not ANY_STAFF.check(user):
         raise NotFound

@@ -31,11 +31,10 @@ from grants.models.bids import (
     Intervention,
     PartnerOutputReport,
 )
-from grants.policy import ANY_STAFF
-from grants.services.bids import bid_for
+from grants.services.bids import bid_for, fire_and_commit, staff_only
 from grants.services.errors import NotFound, ServiceError
 from grants.spreadsheets import safe_text
-from workflows.engine import available_triggers, create, fire
+from workflows.engine import available_triggers, create
 from workflows.errors import WorkflowError
 
 LONDON = ZoneInfo("Europe/London")
@@ -133,7 +132,7 @@ def _london_day(moment: dt.datetime) -> dt.date:
 
 def record_partner_outputs(user: User, return_id: int, achieved: dict[int, int]) -> None:
     """The outputs a partner's return reported, to date, against its intervention's outputs."""
-    _staff_only(user)
+    staff_only(user)
     monitoring_return = db.session.get(MonitoringReturn, return_id)
     if monitoring_return is None or monitoring_return.award.intervention is None:
         raise NotFound
@@ -223,7 +222,7 @@ def draft_return(user: User, bid_id: int, financial_year: int, quarter: int) -> 
 
 
 def return_for(user: User, return_id: int) -> FunderReturn:
-    _staff_only(user)
+    staff_only(user)
     funder_return = db.session.get(FunderReturn, return_id)
     if funder_return is None:
         raise NotFound
@@ -293,12 +292,7 @@ def set_claims(
     }
     if not changed:
         return funder_return
-    try:
-        fire(user, funder_return, "set_claims", expected_version=expected_version, **changed)
-        db.session.commit()
-    except WorkflowError as refusal:
-        db.session.rollback()
-        raise ServiceError(refusal.message) from refusal
+    fire_and_commit(user, funder_return, "set_claims", expected_version, **changed)
     return funder_return
 
 
@@ -316,12 +310,7 @@ def move_return(
         payload["reason"] = reason.strip()
     if funder_reference and funder_reference.strip():
         payload["funder_reference"] = funder_reference.strip()[:100]
-    try:
-        fire(user, funder_return, trigger, expected_version=expected_version, **payload)
-        db.session.commit()
-    except WorkflowError as refusal:
-        db.session.rollback()
-        raise ServiceError(refusal.message) from refusal
+    fire_and_commit(user, funder_return, trigger, expected_version, **payload)
     return funder_return
 
 
@@ -390,8 +379,3 @@ def return_xlsx(user: User, return_id: int) -> tuple[str, bytes]:
     book.close()
     filename = f"funder-return-{funder_return.financial_year}-q{funder_return.quarter}.xlsx"
     return filename, out.getvalue()
-
-
-def _staff_only(user: User) -> None:
-    if not ANY_STAFF.check(user):
-        raise NotFound
