@@ -69,10 +69,17 @@ def run_sweeps(now: dt.datetime | None = None) -> SweepReport:
         .where(Award.status == AwardStatus.OFFERED, Award.offer_expires_at <= now)
         .order_by(Award.id)
     )
+    # A draft with a reference was submitted and sent back for changes: it waits for them
+    # after the round closes (the engine refuses to lapse it), so the sweep leaves it alone
+    # rather than reporting the same refusal every night.
     stale_drafts = (
         select(Application)
         .join(Round)
-        .where(Application.status == ApplicationStatus.DRAFT, Round.closes_at <= now)
+        .where(
+            Application.status == ApplicationStatus.DRAFT,
+            Application.reference.is_(None),
+            Round.closes_at <= now,
+        )
         .order_by(Application.id)
     )
     for query, trigger, done in (

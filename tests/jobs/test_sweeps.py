@@ -60,6 +60,22 @@ def test_sweep_moves_only_what_is_due(ctx):
     assert again.summary() == "0 returns opened, 0 offers lapsed, 0 drafts lapsed, 0 moves refused"
 
 
+def test_a_draft_sent_back_for_changes_outlives_its_round_without_a_refusal_each_night(ctx):
+    world = build_world()
+    start_history(world)
+    now = utcnow()
+    application = world.objects["application"]
+    # What a submission followed by the officer's "request changes" leaves behind.
+    application.reference = "PF-APP-77"
+    application.round.closes_at = now - dt.timedelta(days=3)
+    db.session.commit()
+
+    report = run_sweeps(now)
+
+    assert report.drafts_lapsed == [] and report.refused == []
+    assert application.status is ApplicationStatus.DRAFT
+
+
 def test_sweep_command(app):
     result = app.test_cli_runner().invoke(args=["jobs", "sweep"])
     assert result.exit_code == 0
