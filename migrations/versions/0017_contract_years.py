@@ -29,6 +29,43 @@ def upgrade():
     )
     with op.batch_alter_table('contract_years', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_years_contract_id'), ['contract_id'], unique=False)
+    _give_registered_contracts_their_years()
+
+
+def _give_registered_contracts_their_years():
+    """Contracts registered before this revision get their years as a contract registered now
+    would: the months of their current term at their value a year, so their total value (the
+    sum of their years) is not left at nothing."""
+    from workflows.contract import years_at_value_a_year
+
+    contracts = sa.table(
+        'contracts',
+        sa.column('id', sa.Integer()),
+        sa.column('annual_value_pence', sa.BigInteger()),
+        sa.column('starts_on', sa.Date()),
+        sa.column('ends_on', sa.Date()),
+    )
+    years = sa.table(
+        'contract_years',
+        sa.column('contract_id', sa.Integer()),
+        sa.column('financial_year', sa.Integer()),
+        sa.column('months', sa.Integer()),
+        sa.column('value_pence', sa.BigInteger()),
+    )
+    rows = [
+        {
+            'contract_id': contract.id,
+            'financial_year': year.financial_year,
+            'months': year.months,
+            'value_pence': year.value_pence,
+        }
+        for contract in op.get_bind().execute(sa.select(contracts).order_by(contracts.c.id))
+        for year in years_at_value_a_year(
+            contract.annual_value_pence, contract.starts_on, contract.ends_on
+        )
+    ]
+    if rows:
+        op.bulk_insert(years, rows)
 
 
 def downgrade():
