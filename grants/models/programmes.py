@@ -96,6 +96,12 @@ class Programme(TimestampMixin, Base):
     def total_budget_pence(self) -> int:
         return sum(budget.amount_pence for budget in self.budgets)
 
+    @property
+    def takes_annual_plans(self) -> bool:
+        """A CSP sends its annual plan through the application journey, and the journey's
+        pages call it a plan rather than an application for a project."""
+        return self.kind is ProgrammeKind.CSP_ALLOCATION
+
 
 class ProgrammeBudget(Base):
     """A programme's budget for one financial year (1 April to 31 March, Europe/London)."""
@@ -128,7 +134,8 @@ class Round(TimestampMixin, Base):
     budget_pence: Mapped[int] = mapped_column(Pence())
     min_award_pence: Mapped[int] = mapped_column(Pence())
     max_award_pence: Mapped[int] = mapped_column(Pence())
-    # At or below this amount the proportionate short form is used.
+    # At or below this amount the proportionate short form is used; 0 means every
+    # application gets the full form (CSP plans).
     short_form_threshold_pence: Mapped[int] = mapped_column(Pence())
     who_can_apply: Mapped[str] = mapped_column(Text, default="")
     # Non-competitive rounds (CSP allocations) are by invitation only.
@@ -161,6 +168,10 @@ class Round(TimestampMixin, Base):
     @property
     def left_out_keys(self) -> frozenset[str]:
         return frozenset((self.left_out or "").split())
+
+    @property
+    def has_short_form(self) -> bool:
+        return self.short_form_threshold_pence > 0
 
     def is_open_at(self, moment: dt.datetime) -> bool:
         """Open for applications: published, and between its opening and closing times."""

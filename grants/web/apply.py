@@ -65,6 +65,8 @@ def start(round_id: int) -> Page:
     form.organisation.choices = [SelectChoice(o.id, o.name) for o in organisations]
     if len(organisations) == 1 and request.method == "GET":
         form.organisation.data = organisations[0].id
+    if round_.programme.takes_annual_plans:
+        form.submit.label.text = "Start annual plan"
     if form.validate_on_submit():
         try:
             application = apply.start(g.user, round_.id, form.organisation.data)

@@ -261,7 +261,7 @@ def report_against_the_plan(app: Flask, page: Page, year: int, return_id: int) -
     page.get_by_label(f"Spent to date on Town centre ASB patrols ({label})").fill("8,250")
     page.get_by_label(f"Spent to date on Domestic abuse awareness ({label})").fill("4,000")
     page.get_by_label(OUTPUT).fill("85")
-    page.get_by_label("How is the project going?").fill(
+    page.get_by_label("How is the plan going?").fill(
         "Patrols ran every Friday and Saturday; the awareness campaign launched in June."
     )
     page.get_by_role("button", name="Continue to check and submit").click()
@@ -323,7 +323,8 @@ def test_a_partnership_sends_its_plan_and_signs_off_its_quarterly_return(
     invitation.click()
     expect(partner.get_by_role("radio", name=CHARNWOOD)).to_be_checked()
     assert_accessible(partner)
-    partner.get_by_role("button", name="Start application").click()
+    expect(partner.get_by_role("heading", level=1)).to_have_text("Start your annual plan")
+    partner.get_by_role("button", name="Start annual plan").click()
     expect(partner).to_have_url(re.compile(r"/applications/\d+/tasks$"))
     expect(partner.get_by_text("You have completed 0 of 5 sections.")).to_be_visible()
     assert_accessible(partner)

@@ -177,6 +177,25 @@ def test_the_invitations_page_invites_emails_and_shows_it_on_the_dashboards(app,
     assert "Send your annual plan" not in client.get(f"/organisations/{charnwood_id}").text
 
 
+def test_the_partnership_starts_and_fills_in_an_annual_plan_not_a_project_application(app, client):
+    with app.app_context():
+        world = plan_round_world()
+        round_id, charnwood_id = world["round"].id, world["charnwood"].id
+        officer, joe = world["officer"], world["members"]["charnwood"]
+    sign_in_as(client, officer)
+    post_form(client, f"/staff/csp/rounds/{round_id}/invitations", {})
+    sign_in_as(client, joe)
+
+    start = client.get(f"/funding/{round_id}/apply").text
+    assert '<h1 class="govuk-heading-l">Start your annual plan</h1>' in start
+    assert "Start annual plan" in start and "Start application" not in start
+    started = post_form(client, f"/funding/{round_id}/apply", {"organisation": str(charnwood_id)})
+    tasks = client.get(started.headers["Location"]).text
+    assert "Your annual plan" in tasks
+    # Every plan gets the full form, so there is no short form to explain.
+    assert "short form" not in tasks and "more than £0" not in tasks
+
+
 def test_staff_who_do_not_manage_funding_see_the_invitations_but_cannot_invite(app, client):
     with app.app_context():
         world = plan_round_world()

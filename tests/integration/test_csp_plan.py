@@ -166,6 +166,15 @@ def test_a_partnership_return_needs_its_responsible_officers_sign_off(client, cs
     assert json.loads(event.changes)["signatory"] == "Priya Shah"
 
 
+def test_a_partnership_reports_on_its_plan_not_on_a_project(client, csp_return):
+    form = client.get(f"/returns/{csp_return['return_id']}").text
+    assert "About the plan" in form and "How is the plan going?" in form
+    assert "About the project" not in form and "How is the project going?" not in form
+    check = client.get(f"/returns/{csp_return['return_id']}/submit").text
+    assert "About the plan" in check and "How the plan is going" in check
+    assert "About the project" not in check
+
+
 def test_the_engine_refuses_an_unsigned_partnership_return(csp_return):
     sent = db.session.get(MonitoringReturn, csp_return["return_id"])
     with pytest.raises(GuardFailed, match="responsible officer"):
