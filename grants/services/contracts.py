@@ -200,6 +200,8 @@ class ContractPage:
     review_reached: bool
     # An active contract whose review date has come, and the user may start its review.
     review_can_start: bool
+    # Partners carried over from the contract it replaced may put in more than it is worth.
+    partners_over_value: str | None
 
 
 def contract_page(user: User, contract_id: int, today: dt.date | None = None) -> ContractPage:
@@ -224,6 +226,9 @@ def contract_page(user: User, contract_id: int, today: dt.date | None = None) ->
         deciding=any(decision in moves for decision in DECISIONS),
         review_reached=reached,
         review_can_start="flag_review" in moves and reached,
+        partners_over_value=_partners_within_value(
+            contract.annual_value_pence, [p.contribution_pence for p in contract.partners]
+        ),
     )
 
 
@@ -254,6 +259,21 @@ def add_partner(user: User, contract_id: int, name: str, contribution_pence: int
         ContractPartner(name=name.strip(), contribution_pence=contribution_pence)
     )
     db.session.commit()
+
+
+def remove_partner(user: User, contract_id: int, partner_id: int) -> str:
+    """Takes a co-commissioning partner off the contract, returning its name. A partner whose
+    contribution changes (a recommissioned contract carries its predecessor's partners over at
+    their old contributions) is removed and added again at the new one."""
+    contract = contract_for(user, contract_id)
+    partner = next((p for p in contract.partners if p.id == partner_id), None)
+    if partner is None:
+        raise NotFound
+    if contract.status is ContractStatus.ENDED:
+        raise ServiceError("This contract has ended, so its partners stay as they were")
+    contract.partners.remove(partner)
+    db.session.commit()
+    return partner.name
 
 
 def add_kpi(user: User, contract_id: int, name: str, unit: str, decimals: int, target: int) -> None:

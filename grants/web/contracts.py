@@ -158,6 +158,23 @@ def add_partner(contract_id: int) -> Response | tuple[str, int]:
     return _contract_page(contract_id, ("partner", form)), 400
 
 
+@bp.post(f"{STAFF}/<int:contract_id>/partners/<int:partner_id>/remove")
+@allow(MANAGING_STAFF)
+def remove_partner(contract_id: int, partner_id: int) -> Response | tuple[str, int]:
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            name = contracts.remove_partner(g.user, contract_id, partner_id)
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            flash(f"{name} removed as a co-commissioning partner", DONE)
+            return redirect(url_for("contracts.contract", contract_id=contract_id))
+    return _contract_page(contract_id, ("remove_partner", form)), 400
+
+
 @bp.post(f"{STAFF}/<int:contract_id>/kpis")
 @allow(MANAGING_STAFF)
 def add_kpi(contract_id: int) -> Response | tuple[str, int]:

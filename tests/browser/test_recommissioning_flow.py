@@ -244,6 +244,18 @@ def test_adding_a_contract_to_the_register_then_starting_its_review(app: Flask, 
     expect(page.locator("#contract-summary")).to_contain_text("Mobilising")
     expect(page.locator("#partners")).to_contain_text("£45,000.00")
     assert_accessible(page)
+    # The council's contribution changes: taken off, and added again at the new amount.
+    page.get_by_role("button", name="Remove Leicester City Council").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Leicester City Council removed as a co-commissioning partner"
+    )
+    expect(page.locator("#partners")).to_have_count(0)
+    page.get_by_text("Add a partner").click()
+    page.get_by_label("Partner", exact=True).fill("Leicester City Council")
+    page.get_by_label("Contribution a year").fill("50,000")
+    page.get_by_role("button", name="Add partner").click()
+    expect(page.locator("#partners")).to_contain_text("£50,000.00")
+    assert_accessible(page)
 
     for _ in range(6):
         page.locator("#checklist button").first.click()

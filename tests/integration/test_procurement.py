@@ -14,6 +14,7 @@ import pytest
 from grants.extensions import db
 from grants.models import AuditEvent, StaffRole
 from grants.models.commissioning import (
+    ContractPartner,
     ContractStatus,
     Procurement,
     ProcurementStatus,
@@ -357,3 +358,76 @@ def test_the_contract_page_shows_the_value_by_financial_year(client, ctx):
     assert 'id="contract-years"' in page
     assert "2024/25" in page and "£833,333.34" in page and "£833,333.33" in page
     assert "£2,500,000.00" in page
+
+
+# Partners carried over --------------------------------------------------------------------------
+
+
+def test_partners_carried_over_beyond_the_new_value_are_flagged_and_agreed_again(client, ctx):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    old, tender = evaluating(officer, ("Catch22", 90_000_000, 82))
+    old.partners.append(
+        ContractPartner(name="Leicester City Council", contribution_pence=25_000_000)
+    )
+    old.partners.append(
+        ContractPartner(name="Rutland County Council", contribution_pence=10_000_000)
+    )
+    procurement.award(officer, tender.id, tender.version, tender.bids[0].id, None)
+    tender.standstill_ends_on = dt.date.today() - dt.timedelta(days=1)
+    db.session.commit()
+    # £900,000 over three years is £300,000 a year; the partners put in £350,000 a year.
+    new = procurement.sign_contract(
+        officer, tender.id, tender.version, dt.date(2027, 4, 1), dt.date(2030, 3, 31), 0
+    )
+    assert [p.contribution_pence for p in new.partners] == [25_000_000, 10_000_000]
+    sign_in_as(client, officer)
+    url = f"/staff/contracts/{new.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Partners&#39; contributions (£350,000.00 a year) cannot be more than" in page
+    assert "remove the partner and add it again" in page
+
+    city = new.partners[0]
+    removed = post_form(client, f"{url}/partners/{city.id}/remove", {}, token_from=url)
+    assert removed.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Leicester City Council removed as a co-commissioning partner" in page
+    assert "cannot be more than" not in page
+    again = post_form(
+        client,
+        f"{url}/partners",
+        {"partner-name": "Leicester City Council", "partner-contribution": "200,000"},
+        token_from=url,
+    )
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert sorted(p.contribution_pence for p in new.partners) == [10_000_000, 20_000_000]
+    # The old contract keeps its partners as they were.
+    assert sorted(p.contribution_pence for p in old.partners) == [10_000_000, 25_000_000]
+
+
+def test_removing_a_partner_is_refused_for_others_ended_contracts_and_the_wrong_contract(
+    client, ctx
+):
+    officer = make_staff(StaffRole.COMMISSIONING_OFFICER)
+    ended = make_contract(status=ContractStatus.ENDED)
+    ended.partners.append(ContractPartner(name="Leicester City Council", contribution_pence=1))
+    other = make_contract(make_organisation("Victim Support"))
+    db.session.commit()
+    partner_id = ended.partners[0].id
+    url = f"/staff/contracts/{ended.id}"
+
+    sign_in_as(client, make_staff(StaffRole.ASSESSOR, "assessor@opcc.example.org"))
+    assert (
+        post_form(client, f"{url}/partners/{partner_id}/remove", {}, token_from=url).status_code
+        == 403
+    )
+    sign_in_as(client, officer)
+    elsewhere = f"/staff/contracts/{other.id}"
+    wrong = post_form(client, f"{elsewhere}/partners/{partner_id}/remove", {}, token_from=elsewhere)
+    assert wrong.status_code == 404
+    refused = post_form(client, f"{url}/partners/{partner_id}/remove", {}, token_from=url)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "There is a problem" in body
+    assert "This contract has ended" in body
+    db.session.expire_all()
+    assert [p.name for p in ended.partners] == ["Leicester City Council"]
