@@ -5,6 +5,7 @@ is simply not found)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -44,6 +45,7 @@ from grants.services import contracts
 from grants.services import procurement as tenders
 from grants.services.errors import NotFound, ServiceError
 from grants.web.helpers import show_error
+from grants.web.staff_forms import carried_out
 
 bp = Blueprint("contracts", __name__)
 
@@ -141,80 +143,72 @@ def _contract_page(contract_id: int, failed: tuple[str, FlaskForm] | None = None
     )
 
 
+def _contract_post(
+    contract_id: int,
+    key: str,
+    form: FlaskForm,
+    change: Callable[[], str | None],
+    anchor: str | None = None,
+) -> Response | tuple[str, int]:
+    """Carry out the change a form on the contract page posts; ``change`` returns the notice
+    to show (None for none). A refusal redraws the page with the form's error summary."""
+    if form.validate_on_submit():
+        notice: list[str | None] = []
+        if carried_out(form, lambda: notice.append(change())):
+            if notice[0]:
+                flash(notice[0], DONE)
+            return redirect(url_for("contracts.contract", contract_id=contract_id, _anchor=anchor))
+    return _contract_page(contract_id, (key, form)), 400
+
+
 @bp.post(f"{STAFF}/<int:contract_id>/partners")
 @allow(MANAGING_STAFF)
 def add_partner(contract_id: int) -> Response | tuple[str, int]:
     form = PartnerForm(prefix="partner")
-    if form.validate_on_submit():
-        try:
-            contracts.add_partner(g.user, contract_id, form.name.data, form.contribution.pence)
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            flash(f"{form.name.data} added as a co-commissioning partner", DONE)
-            return redirect(url_for("contracts.contract", contract_id=contract_id))
-    return _contract_page(contract_id, ("partner", form)), 400
+
+    def add() -> str:
+        contracts.add_partner(g.user, contract_id, form.name.data, form.contribution.pence)
+        return f"{form.name.data} added as a co-commissioning partner"
+
+    return _contract_post(contract_id, "partner", form, add)
 
 
 @bp.post(f"{STAFF}/<int:contract_id>/partners/<int:partner_id>/remove")
 @allow(MANAGING_STAFF)
 def remove_partner(contract_id: int, partner_id: int) -> Response | tuple[str, int]:
-    form = FlaskForm()
-    if form.validate_on_submit():
-        try:
-            name = contracts.remove_partner(g.user, contract_id, partner_id)
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            flash(f"{name} removed as a co-commissioning partner", DONE)
-            return redirect(url_for("contracts.contract", contract_id=contract_id))
-    return _contract_page(contract_id, ("remove_partner", form)), 400
+    def remove() -> str:
+        name = contracts.remove_partner(g.user, contract_id, partner_id)
+        return f"{name} removed as a co-commissioning partner"
+
+    return _contract_post(contract_id, "remove_partner", FlaskForm(), remove)
 
 
 @bp.post(f"{STAFF}/<int:contract_id>/kpis")
 @allow(MANAGING_STAFF)
 def add_kpi(contract_id: int) -> Response | tuple[str, int]:
     form = KpiForm(prefix="kpi")
-    if form.validate_on_submit():
-        try:
-            contracts.add_kpi(
-                g.user,
-                contract_id,
-                form.name.data,
-                form.unit.data,
-                int(form.decimals.data),
-                form.target.scaled,
-            )
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            flash(f"Indicator added: {form.name.data}", DONE)
-            return redirect(url_for("contracts.contract", contract_id=contract_id))
-    return _contract_page(contract_id, ("kpi", form)), 400
+
+    def add() -> str:
+        contracts.add_kpi(
+            g.user,
+            contract_id,
+            form.name.data,
+            form.unit.data,
+            int(form.decimals.data),
+            form.target.scaled,
+        )
+        return f"Indicator added: {form.name.data}"
+
+    return _contract_post(contract_id, "kpi", form, add)
 
 
 @bp.post(f"{STAFF}/<int:contract_id>/checklist/<int:item_id>")
 @allow(MANAGING_STAFF)
 def tick(contract_id: int, item_id: int) -> Response | tuple[str, int]:
-    form = MoveForm(prefix="move")
-    if form.validate_on_submit():
-        try:
-            contracts.tick_item(g.user, contract_id, item_id)
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            return redirect(
-                url_for("contracts.contract", contract_id=contract_id, _anchor="mobilisation")
-            )
-    return _contract_page(contract_id, ("move", form)), 400
+    def done() -> None:
+        contracts.tick_item(g.user, contract_id, item_id)
+
+    return _contract_post(contract_id, "move", MoveForm(prefix="move"), done, "mobilisation")
 
 
 MOVES = {"go_live": "The service has started", "end": "The contract has ended"}
@@ -226,17 +220,12 @@ def move(contract_id: int, trigger: str) -> Response | tuple[str, int]:
     if trigger not in MOVES:
         abort(404)
     form = MoveForm(prefix="move")
-    if form.validate_on_submit():
-        try:
-            contracts.move_contract(g.user, contract_id, trigger, form.expected_version())
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            flash(MOVES[trigger], DONE)
-            return redirect(url_for("contracts.contract", contract_id=contract_id))
-    return _contract_page(contract_id, ("move", form)), 400
+
+    def made() -> str:
+        contracts.move_contract(g.user, contract_id, trigger, form.expected_version())
+        return MOVES[trigger]
+
+    return _contract_post(contract_id, "move", form, made)
 
 
 def _review_page(page: Any, form: ReviewForm, start: MoveForm | None = None) -> str:
@@ -506,16 +495,9 @@ def _bid_choices(page: Any) -> list[tuple[str, str]]:
 def _procurement_post(
     procurement_id: int, key: str, form: FlaskForm, act: Any, done: str
 ) -> Response | tuple[str, int]:
-    if form.validate_on_submit():
-        try:
-            act()
-        except NotFound:
-            abort(404)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
-            flash(done, DONE)
-            return redirect(url_for("contracts.procurement", procurement_id=procurement_id))
+    if form.validate_on_submit() and carried_out(form, act):
+        flash(done, DONE)
+        return redirect(url_for("contracts.procurement", procurement_id=procurement_id))
     return _procurement_page(procurement_id, (key, form)), 400
 
 
