@@ -226,9 +226,17 @@ def contract_page(user: User, contract_id: int, today: dt.date | None = None) ->
         deciding=any(decision in moves for decision in DECISIONS),
         review_reached=reached,
         review_can_start="flag_review" in moves and reached,
-        partners_over_value=_partners_within_value(
-            contract.annual_value_pence, [p.contribution_pence for p in contract.partners]
-        ),
+        partners_over_value=_partners_over_value(contract),
+    )
+
+
+def _partners_over_value(contract: Contract) -> str | None:
+    total = sum(p.contribution_pence for p in contract.partners)
+    if total <= contract.annual_value_pence:
+        return None
+    return (
+        f"The partners' contributions ({pounds(total)} a year) are more than this contract's "
+        f"value a year ({pounds(contract.annual_value_pence)})"
     )
 
 
