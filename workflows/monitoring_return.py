@@ -13,7 +13,10 @@ S = ReturnStatus
 
 def has_a_narrative(move: Move) -> str | None:
     narrative = move.obj.narrative
-    return None if narrative and narrative.strip() else "Tell us how the project is going"
+    if narrative and narrative.strip():
+        return None
+    work = "plan" if move.obj.award.programme.takes_annual_plans else "project"
+    return f"Tell us how the {work} is going"
 
 
 def needs_sign_off(monitoring_return: MonitoringReturn) -> bool:

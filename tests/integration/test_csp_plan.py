@@ -175,6 +175,24 @@ def test_a_partnership_reports_on_its_plan_not_on_a_project(client, csp_return):
     assert "About the project" not in check
 
 
+def test_a_partnership_return_without_a_narrative_asks_how_the_plan_is_going(client, csp_return):
+    sent = db.session.get(MonitoringReturn, csp_return["return_id"])
+    sent.narrative = None
+    db.session.commit()
+    check = f"/returns/{csp_return['return_id']}/submit"
+    signed = {
+        "version": returns_version_on(client, check),
+        "signatory": "Priya Shah",
+        "signatory_role": "Community Safety Manager",
+        "confirm": "y",
+    }
+    refused = post_form(client, check, signed)
+    assert refused.status_code == 400
+    assert "Tell us how the plan is going" in refused.text
+    db.session.expire_all()
+    assert db.session.get(MonitoringReturn, csp_return["return_id"]).status is ReturnStatus.OPEN
+
+
 def test_the_engine_refuses_an_unsigned_partnership_return(csp_return):
     sent = db.session.get(MonitoringReturn, csp_return["return_id"])
     with pytest.raises(GuardFailed, match="responsible officer"):
