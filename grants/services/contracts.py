@@ -200,8 +200,12 @@ class ContractPage:
     review_reached: bool
     # An active contract whose review date has come, and the user may start its review.
     review_can_start: bool
-    # Partners carried over from the contract it replaced may put in more than it is worth.
-    partners_over_value: str | None
+
+    @property
+    def partners_over_value(self) -> bool:
+        """Partners carried over from the contract it replaced may put in more than it is
+        worth (adding a partner is refused beyond it)."""
+        return self.partner_pence > self.contract.annual_value_pence
 
 
 def contract_page(user: User, contract_id: int, today: dt.date | None = None) -> ContractPage:
@@ -226,17 +230,6 @@ def contract_page(user: User, contract_id: int, today: dt.date | None = None) ->
         deciding=any(decision in moves for decision in DECISIONS),
         review_reached=reached,
         review_can_start="flag_review" in moves and reached,
-        partners_over_value=_partners_over_value(contract),
-    )
-
-
-def _partners_over_value(contract: Contract) -> str | None:
-    total = sum(p.contribution_pence for p in contract.partners)
-    if total <= contract.annual_value_pence:
-        return None
-    return (
-        f"The partners' contributions ({pounds(total)} a year) are more than this contract's "
-        f"value a year ({pounds(contract.annual_value_pence)})"
     )
 
 
